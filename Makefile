@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`.  Everything installs from here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+WORKERS ?= 2
+STAMP  := $(VENV)/.installed
+
+export FLASK_APP := wsgi
+
+.PHONY: run serve test test-sqlite test-postgres install browser db clean bench
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	$(BIN)/flask db upgrade
+
+## Development server with demo data: http://127.0.0.1:$(PORT)
+run: db
+	$(BIN)/flask seed-demo
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## Production server: migrations, then gunicorn (sync workers; no demo data)
+serve: db
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - \
+		--max-requests 5000 --max-requests-jitter 500 --timeout 60 wsgi:app
+
+## Headless Chromium for the browser tests (Debian's package; never `playwright install`)
+browser:
+	@test -x /usr/bin/chromium || { \
+		command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium not installed: browser tests will be skipped"; }
+
+## All tests: on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
+test: install browser
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/question_bank; \
+	fi
+
+bench: install
+	$(BIN)/python bench/load_attempts.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

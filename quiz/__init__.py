@@ -1,0 +1,81 @@
+"""The safety quiz and training platform: Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+from apiflask import APIFlask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import auth_setup, cli, errors, web
+from . import config as config_module
+from .api import bp as api_bp
+from .auth import bp as auth_bp
+from .database import configure_engine
+from .extensions import bootstrap, csrf, db, limiter, migrate
+from .take import bp as take_bp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# apispec registers a schema used both nested and as a response twice under two
+# identical names (UnitOut, UnitOut1); the document stays valid, the warning is noise.
+warnings.filterwarnings("ignore", message=r".*has already been added to the spec.*", category=UserWarning)
+
+
+def create_app(test_config: dict | None = None) -> APIFlask:
+    """Build the app: defaults, then the environment, then ``test_config``."""
+    app = APIFlask(
+        __name__,
+        title="安全知识竞赛与培训平台 API",
+        version="1.0.0",
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,  # the hosted docs UI loads from a CDN; the spec is enough offline
+        json_errors=False,  # errors.py decides between JSON and HTML by path
+        instance_path=os.environ.get("QUIZ_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(config_module.DefaultConfig)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config_module.load_environment(app)
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", config_module.default_sqlite_url(app.instance_path))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.persistent_secret_key(app.instance_path)
+    if app.config.get("PREFERRED_URL_SCHEME") == "https":
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
+    app.json.ensure_ascii = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: APIFlask) -> None:
+    db.init_app(app)
+    configure_engine(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    auth_setup.init_app(app)
+    errors.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+
+
+def _register_blueprints(app: APIFlask) -> None:
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(take_bp)
+    # The API authenticates bearer tokens itself and checks CSRF for cookie sessions.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)

@@ -1,0 +1,279 @@
+"""JSON API endpoints: thin; the services do the work and each request commits once."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+
+from question_bank import FileRejected, parse_question_file
+
+from ..auth_setup import Unauthorized, api_auth, api_user, public
+from ..database import begin_write, read_only_until_needed
+from ..errors import DomainError, ValidationFailed
+from ..extensions import db, limiter
+from ..services import accounts, attempts, questions, quizzes
+from ..services.clock import in_campaign_tz_if_naive, isoformat, now_utc, seconds_until
+from . import bp
+from .presenters import attempt_json, quiz_json, result_json, unit_json, user_json
+from .schemas import (
+    AnswerIn, AnswerOut, AttemptOut, CategoriesOut, ImportIn, ImportOut, LeaveOut, QuizIn, QuizOut,
+    QuizzesOut, ResultOut, TokenIn, TokenOut, UnitIn, UnitOut, UnitsOut, UserIn, UserOut,
+)
+
+BEARER = [{"BearerAuth": []}]
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.post("/tokens")
+@public
+@limiter.limit(_login_limit)
+@bp.input(TokenIn, arg_name="body")
+@bp.output(TokenOut, status_code=201)
+@bp.doc(summary="Exchange username and password for a bearer token", responses=[401, 429])
+def create_token(body):
+    read_only_until_needed()  # no write lock while the password hash is checked
+    user = accounts.authenticate(
+        body["username"], body["password"], hash_method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
+    if user is None:
+        raise Unauthorized("用户名或密码错误", code="invalid_credentials")
+    begin_write()
+    now = now_utc()
+    token, record = accounts.issue_token(user, now, current_app.config["API_TOKEN_LIFETIME_SECONDS"])
+    user.last_login_at = now
+    payload = {"token": token, "expires_at": isoformat(record.expires_at), "user": user_json(user)}
+    db.session.commit()
+    return payload
+
+
+@bp.delete("/tokens/current")
+@api_auth()
+@bp.output({}, status_code=204)
+@bp.doc(summary="Revoke the token used for this request (log out)", security=BEARER, responses=[401])
+def revoke_current_token():
+    token = g.get("api_token")
+    if token:
+        accounts.revoke_token(token, now_utc())
+        db.session.commit()
+    return ""
+
+
+@bp.get("/me")
+@api_auth()
+@bp.output(UserOut)
+@bp.doc(summary="The signed-in user", security=BEARER, responses=[401])
+def me():
+    return user_json(api_user())
+
+
+@bp.get("/units")
+@api_auth()
+@bp.output(UnitsOut)
+@bp.doc(summary="All units", security=BEARER, responses=[401])
+def list_units():
+    return {"units": [unit_json(unit) for unit in accounts.list_units()]}
+
+
+@bp.post("/units")
+@api_auth("admin")
+@bp.input(UnitIn, arg_name="body")
+@bp.output(UnitOut, status_code=201)
+@bp.doc(summary="Create a unit (admin)", security=BEARER, responses=[401, 403, 409])
+def create_unit(body):
+    unit = accounts.create_unit(body["name"], body["kind"], body["headcount"])
+    db.session.commit()
+    return unit_json(unit)
+
+
+@bp.post("/users")
+@api_auth("admin")
+@bp.input(UserIn, arg_name="body")
+@bp.output(UserOut, status_code=201)
+@bp.doc(summary="Create a user (admin)", security=BEARER, responses=[401, 403, 404, 409])
+def create_user(body):
+    password_hash = accounts.hash_new_password(
+        body["password"],
+        hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+        min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+    )
+    unit = accounts.get_unit(body["unit_id"]) if body["unit_id"] is not None else None
+    user = accounts.create_user(
+        body["username"],
+        password_hash=password_hash,
+        display_name=body["display_name"],
+        unit=unit,
+        role=body["role"],
+    )
+    db.session.commit()
+    return user_json(user)
+
+
+@bp.post("/questions/import")
+@api_auth("trainer", "admin")
+@bp.input(ImportIn, location="files", arg_name="files")
+@bp.output(ImportOut, status_code=201)
+@bp.doc(summary="Import questions from an .xlsx or .csv file in the Chinese template", security=BEARER,
+        responses=[401, 403, 413])
+def import_questions(files):
+    upload = files["file"]
+    data = upload.read()
+    try:
+        result = parse_question_file(upload.filename or "", data)
+    except FileRejected as rejected:
+        raise DomainError(rejected.message, code="invalid_file", errors=[
+            {"row": 0, "column": "", "message": rejected.message}
+        ]) from None
+    if not result.ok:
+        errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]
+        raise ValidationFailed("文件中有错误，未导入任何题目", code="invalid_file", errors=errors)
+    summary = questions.import_question_records(result.records, on_duplicate="skip")
+    db.session.commit()
+    return {"imported": summary.imported, "skipped_duplicates": summary.skipped_duplicates}
+
+
+@bp.get("/categories")
+@api_auth()
+@bp.output(CategoriesOut)
+@bp.doc(summary="Categories with their number of active questions", security=BEARER, responses=[401])
+def list_categories():
+    return {
+        "categories": [
+            {"id": category.id, "name": category.name, "question_count": count}
+            for category, count in questions.category_counts()
+        ]
+    }
+
+
+@bp.post("/quizzes")
+@api_auth("trainer", "admin")
+@bp.input(QuizIn, arg_name="body")
+@bp.output(QuizOut, status_code=201)
+@bp.doc(summary="Create a quiz with draw rules (trainer/admin)", security=BEARER, responses=[401, 403])
+def create_quiz(body):
+    rules = [
+        quizzes.RuleSpec(
+            count=rule["count"],
+            category_id=quizzes.category_id_by_name(rule["category"]) if rule["category"] else None,
+            type=rule["type"],
+            difficulty=rule["difficulty"],
+            points=rule["points"],
+        )
+        for rule in body["rules"]
+    ]
+    quiz = quizzes.create_quiz(
+        title=body["title"],
+        description=body["description"],
+        rules=rules,
+        time_limit_seconds=body["time_limit_seconds"],
+        opens_at=in_campaign_tz_if_naive(body["opens_at"]),
+        closes_at=in_campaign_tz_if_naive(body["closes_at"]),
+        max_attempts=body["max_attempts"],
+        max_attempts_per_day=body["max_attempts_per_day"],
+        pass_score=body["pass_score"],
+        shuffle_questions=body["shuffle_questions"],
+        shuffle_options=body["shuffle_options"],
+        multiple_choice_scoring=body["multiple_choice_scoring"],
+        review_policy=body["review_policy"],
+        created_by=api_user(),
+    )
+    db.session.commit()
+    return quiz_json(quiz)
+
+
+@bp.get("/quizzes")
+@api_auth()
+@bp.output(QuizzesOut)
+@bp.doc(summary="Published quizzes with the caller's status and attempts used", security=BEARER, responses=[401])
+def list_quizzes():
+    user, now = api_user(), now_utc()
+    items = []
+    for quiz in quizzes.published_quizzes():
+        status, used = attempts.quiz_status(user, quiz, now)
+        item = quiz_json(quiz)
+        items.append({**item, "attempts_used": used, "status": status})
+    return {"quizzes": items}
+
+
+@bp.get("/quizzes/<int:quiz_id>")
+@api_auth()
+@bp.output(QuizOut)
+@bp.doc(summary="One published quiz", security=BEARER, responses=[401, 404])
+def get_quiz(quiz_id):
+    return quiz_json(quizzes.get_quiz(quiz_id))
+
+
+@bp.post("/quizzes/<int:quiz_id>/attempts")
+@api_auth()
+@bp.output(AttemptOut, status_code=201, description="A new attempt")
+@bp.doc(summary="Start an attempt, or resume the one in progress (200)", security=BEARER,
+        responses={200: {"description": "The attempt already in progress",
+                         "content": {"application/json": {"schema": AttemptOut}}},
+                   401: "Unauthorized", 403: "Quiz closed", 404: "Not found", 409: "Attempts exhausted"})
+def start_attempt(quiz_id):
+    now = now_utc()
+    quiz = quizzes.get_quiz(quiz_id)
+    attempt, created = attempts.start_attempt(api_user(), quiz, now)
+    payload = attempt_json(attempt, now)
+    db.session.commit()
+    return payload, 201 if created else 200
+
+
+def _load_attempt_finalizing(attempt_id: int, now):
+    """The caller's attempt; an overdue one is finalized on this touch."""
+    attempt = attempts.get_own_attempt(attempt_id, api_user())
+    if attempts.is_overdue(attempt, now):
+        begin_write()
+        attempts.finalize_if_expired(attempt, now)
+    return attempt
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@api_auth()
+@bp.output(AttemptOut)
+@bp.doc(summary="One of the caller's attempts, with its result once finalized", security=BEARER,
+        responses=[401, 404])
+def get_attempt(attempt_id):
+    now = now_utc()
+    attempt = _load_attempt_finalizing(attempt_id, now)
+    payload = attempt_json(attempt, now)
+    db.session.commit()
+    return payload
+
+
+@bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
+@api_auth()
+@bp.input(AnswerIn, arg_name="body")
+@bp.output(AnswerOut)
+@bp.doc(summary="Save the selection for one question (autosave)", security=BEARER,
+        responses=[401, 404, 409])
+def save_answer(attempt_id, question_id, body):
+    now = now_utc()
+    deadline = attempts.save_answer(attempt_id, api_user(), question_id, body["selected"], now)
+    db.session.commit()
+    return {"saved_at": isoformat(now), "seconds_left": seconds_until(deadline, now)}
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@api_auth()
+@bp.output(ResultOut)
+@bp.doc(summary="Submit (finalize) the attempt; idempotent", security=BEARER, responses=[401, 404])
+def submit_attempt(attempt_id):
+    now = now_utc()
+    attempt = attempts.get_own_attempt(attempt_id, api_user())
+    attempts.submit_attempt(attempt, now)
+    payload = result_json(attempt, now)
+    db.session.commit()
+    return payload
+
+
+@bp.post("/attempts/<int:attempt_id>/leave")
+@api_auth()
+@bp.output(LeaveOut)
+@bp.doc(summary="Record that the quiz page was hidden (tab or app switch); evidence only",
+        security=BEARER, responses=[401, 404, 409])
+def record_leave(attempt_id):
+    count = attempts.record_page_left(attempt_id, api_user(), now_utc())
+    db.session.commit()
+    return {"left_page_count": count}

@@ -1,0 +1,229 @@
+"""Request and response schemas of the JSON API (they also generate the OpenAPI document)."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, DateTime, File, Float, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from marshmallow import EXCLUDE
+
+from question_bank import QUESTION_TYPES
+
+from ..models import REVIEW_POLICIES, ROLES, SCORING_POLICIES, UNIT_KINDS
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "detail": {"type": "object"},
+    },
+    "required": ["error", "message"],
+}
+
+
+class UnitRef(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+
+
+class UserOut(Schema):
+    id = Integer(required=True)
+    username = String(required=True)
+    display_name = String(required=True)
+    role = String(required=True)
+    unit = Nested(UnitRef, allow_none=True, required=True)
+
+
+class TokenIn(Strict):
+    username = String(required=True, validate=Length(1, 64))
+    password = String(required=True, validate=Length(1, 128))
+
+
+class TokenOut(Schema):
+    token = String(required=True)
+    expires_at = String(required=True)
+    user = Nested(UserOut, required=True)
+
+
+class UnitOut(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    kind = String(required=True)
+    headcount = Integer(allow_none=True, required=True)
+
+
+class UnitsOut(Schema):
+    units = List(Nested(UnitOut), required=True)
+
+
+class UnitIn(Strict):
+    name = String(required=True, validate=Length(1, 100))
+    kind = String(load_default="科室", validate=OneOf(UNIT_KINDS))
+    headcount = Integer(load_default=None, allow_none=True, validate=Range(0, 1_000_000))
+
+
+class UserIn(Strict):
+    username = String(required=True, validate=Length(2, 64))
+    password = String(required=True, validate=Length(1, 128))
+    display_name = String(load_default="", validate=Length(0, 64))
+    unit_id = Integer(load_default=None, allow_none=True)
+    role = String(load_default="employee", validate=OneOf(ROLES))
+
+
+class ImportIn(Schema):
+    file = File(required=True)
+
+
+class ImportOut(Schema):
+    imported = Integer(required=True)
+    skipped_duplicates = Integer(required=True)
+
+
+class CategoryOut(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    question_count = Integer(required=True)
+
+
+class CategoriesOut(Schema):
+    categories = List(Nested(CategoryOut), required=True)
+
+
+class RuleIn(Strict):
+    category = String(load_default=None, allow_none=True, validate=Length(1, 100))
+    type = String(load_default=None, allow_none=True, validate=OneOf(list(QUESTION_TYPES)))
+    difficulty = Integer(load_default=None, allow_none=True, validate=Range(1, 3))
+    count = Integer(required=True, validate=Range(1, 500))
+    points = Integer(load_default=None, allow_none=True, validate=Range(1, 100))
+
+
+class QuizIn(Strict):
+    title = String(required=True, validate=Length(1, 200))
+    description = String(load_default="", validate=Length(0, 5000))
+    time_limit_seconds = Integer(required=True, validate=Range(30, 24 * 3600))
+    max_attempts = Integer(load_default=1, allow_none=True, validate=Range(1, 1000))
+    max_attempts_per_day = Integer(load_default=None, allow_none=True, validate=Range(1, 1000))
+    pass_score = Float(load_default=0, validate=Range(0, 100000))
+    opens_at = DateTime(load_default=None, allow_none=True)
+    closes_at = DateTime(load_default=None, allow_none=True)
+    shuffle_questions = Boolean(load_default=True)
+    shuffle_options = Boolean(load_default=False)
+    multiple_choice_scoring = String(load_default="all_or_nothing", validate=OneOf(SCORING_POLICIES))
+    review_policy = String(load_default="immediate", validate=OneOf(REVIEW_POLICIES))
+    rules = List(Nested(RuleIn), required=True, validate=Length(1, 50))
+
+
+class RuleOut(Schema):
+    category = String(allow_none=True, required=True)
+    type = String(allow_none=True, required=True)
+    difficulty = Integer(allow_none=True, required=True)
+    count = Integer(required=True)
+    points = Integer(allow_none=True, required=True)
+
+
+class QuizOut(Schema):
+    id = Integer(required=True)
+    title = String(required=True)
+    description = String(required=True)
+    time_limit_seconds = Integer(required=True)
+    question_count = Integer(required=True)
+    max_score = Float(required=True)
+    pass_score = Float(required=True)
+    opens_at = String(allow_none=True, required=True)
+    closes_at = String(allow_none=True, required=True)
+    max_attempts = Integer(allow_none=True, required=True)
+    max_attempts_per_day = Integer(allow_none=True, required=True)
+    shuffle_questions = Boolean(required=True)
+    shuffle_options = Boolean(required=True)
+    multiple_choice_scoring = String(required=True)
+    review_policy = String(required=True)
+    rules = List(Nested(RuleOut), required=True)
+
+
+class QuizListItem(Schema):
+    id = Integer(required=True)
+    title = String(required=True)
+    time_limit_seconds = Integer(required=True)
+    question_count = Integer(required=True)
+    max_score = Float(required=True)
+    pass_score = Float(required=True)
+    opens_at = String(allow_none=True, required=True)
+    closes_at = String(allow_none=True, required=True)
+    max_attempts = Integer(allow_none=True, required=True)
+    attempts_used = Integer(required=True)
+    #: upcoming | open | in_progress | exhausted | closed
+    status = String(required=True)
+
+
+class QuizzesOut(Schema):
+    quizzes = List(Nested(QuizListItem), required=True)
+
+
+class OptionOut(Schema):
+    id = Integer(required=True)
+    text = String(required=True)
+
+
+class AttemptQuestionOut(Schema):
+    id = Integer(required=True)
+    type = String(required=True)
+    text = String(required=True)
+    points = Integer(required=True)
+    options = List(Nested(OptionOut), required=True)
+    selected = List(Integer(), required=True)
+
+
+class ReviewOut(Schema):
+    question_id = Integer(required=True)
+    selected = List(Integer(), required=True)
+    correct = List(Integer(), required=True)
+    is_correct = Boolean(required=True)
+    points_awarded = Float(required=True)
+    explanation = String(required=True)
+    source = String(required=True)
+
+
+class ResultOut(Schema):
+    attempt_id = Integer(required=True)
+    status = String(required=True)
+    score = Float(required=True)
+    max_score = Float(required=True)
+    correct_count = Integer(required=True)
+    question_count = Integer(required=True)
+    passed = Boolean(required=True)
+    duration_seconds = Integer(required=True)
+    submitted_at = String(required=True)
+    review_available = Boolean(required=True)
+    review = List(Nested(ReviewOut), required=True)
+
+
+class AttemptOut(Schema):
+    id = Integer(required=True)
+    quiz_id = Integer(required=True)
+    status = String(required=True)
+    started_at = String(required=True)
+    deadline = String(required=True)
+    seconds_left = Integer(required=True)
+    left_page_count = Integer(required=True)
+    questions = List(Nested(AttemptQuestionOut), required=True)
+    result = Nested(ResultOut, allow_none=True)
+
+
+class AnswerIn(Strict):
+    selected = List(Integer(validate=Range(0, 7)), required=True, validate=Length(0, 8))
+
+
+class AnswerOut(Schema):
+    saved_at = String(required=True)
+    seconds_left = Integer(required=True)
+
+
+class LeaveOut(Schema):
+    left_page_count = Integer(required=True)

@@ -1,0 +1,7 @@
+"""Sign in, sign out and self-registration."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import routes  # noqa: E402,F401

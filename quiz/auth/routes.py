@@ -1,0 +1,102 @@
+"""Login, logout and registration pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..auth_setup import public
+from ..database import begin_write, read_only_until_needed
+from ..errors import DomainError
+from ..extensions import db, limiter
+from ..services import accounts
+from ..services.clock import now_utc
+from . import bp
+from .forms import LoginForm, RegisterForm
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative redirects after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("take.home")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _only_failed_posts(response) -> bool:
+    return request.method == "POST" and response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_only_failed_posts)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("take.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        read_only_until_needed()  # no write lock while the password hash is checked
+        user = accounts.authenticate(
+            form.username.data, form.password.data, hash_method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
+        if user is None:
+            form.password.errors.append("用户名或密码错误，或账号已停用")
+        else:
+            begin_write()
+            user.last_login_at = now_utc()
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("您已退出登录。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def register():
+    if not current_app.config["ALLOW_REGISTRATION"]:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("take.home"))
+    read_only_until_needed()
+    form = RegisterForm()
+    units = accounts.list_units()
+    form.unit_id.choices = [(0, "请选择单位")] + [(unit.id, f"{unit.name}（{unit.kind}）") for unit in units]
+    if form.validate_on_submit():
+        try:
+            password_hash = accounts.hash_new_password(
+                form.password.data,
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+            )
+            begin_write()
+            user = accounts.create_user(
+                form.username.data,
+                password_hash=password_hash,
+                display_name=form.display_name.data,
+                unit=accounts.get_unit(form.unit_id.data),
+                role="employee",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id}
+            fields.get(error.extra.get("field"), form.password).errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("注册成功，欢迎参加安全知识学习与竞赛！", "success")
+            return redirect(url_for("take.home"))
+    return render_template("auth/register.html", form=form)

@@ -1,0 +1,94 @@
+"""Command-line tools: `flask --app wsgi <command>`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from question_bank import FileRejected, parse_question_file
+
+from .errors import DomainError
+from .extensions import db
+from .models import ROLES
+from .services import accounts, attempts, demo
+from .services.clock import now_utc
+from .services.questions import import_question_records
+
+
+def init_app(app) -> None:
+    for command in (create_user_command, import_questions_command, expire_attempts_command, seed_demo_command):
+        app.cli.add_command(command)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="employee", show_default=True)
+@click.option("--unit", "unit_name", default=None, help="单位名称（不存在则创建）")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--display-name", default=None, help="姓名（默认同用户名）")
+def create_user_command(username, role, unit_name, password, display_name):
+    """Create a user; the unit is created if missing."""
+    try:
+        password_hash = accounts.hash_new_password(
+            password,
+            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+            min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+        )
+        unit = accounts.get_or_create_unit(unit_name) if unit_name else None
+        user = accounts.create_user(
+            username, password_hash=password_hash, display_name=display_name, unit=unit, role=role
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"已创建用户 {user.username}（{user.role_label}）")
+
+
+@click.command("import-questions")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--update", "update_duplicates", is_flag=True, help="更新题库中已有的相同题目（默认跳过）")
+def import_questions_command(path: Path, update_duplicates: bool):
+    """Import an .xlsx/.csv question file, or every such file in a folder (all or nothing)."""
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx")) if path.is_dir() else [path]
+    records, problems = [], []
+    for file in files:
+        try:
+            result = parse_question_file(file.name, file.read_bytes())
+        except FileRejected as rejected:
+            problems.append(f"{file.name}: {rejected.message}")
+            continue
+        records.extend(result.records)
+        problems.extend(f"{file.name} 第{e.row}行 {e.column}: {e.message}" for e in result.errors)
+    if problems:
+        for line in problems[:50]:
+            click.echo(line, err=True)
+        raise click.ClickException(f"共 {len(problems)} 处错误，未导入任何题目")
+    summary = import_question_records(records, on_duplicate="update" if update_duplicates else "skip")
+    db.session.commit()
+    click.echo(
+        f"导入 {summary.imported} 题，更新 {summary.updated} 题，跳过重复 {summary.skipped_duplicates} 题"
+    )
+
+
+@click.command("expire-attempts")
+def expire_attempts_command():
+    """Finalize every attempt whose deadline has passed, with the answers saved before it."""
+    count = attempts.expire_overdue_attempts(now_utc())
+    db.session.commit()
+    click.echo(f"已结束 {count} 份超时答卷")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load the built-in bank and demo accounts and quizzes, only into an empty database."""
+    if accounts.count_users():
+        click.echo("数据库中已有用户，跳过演示数据。")
+        return
+    logins = demo.seed_demo(now_utc(), hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+    db.session.commit()
+    click.echo("已载入内置题库和演示数据。演示账号（密码相同）：")
+    for username, password, role in logins:
+        click.echo(f"  {username:<10} {password}  ({role})")

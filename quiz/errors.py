@@ -1,0 +1,163 @@
+"""Domain exceptions and the one place that maps them (and HTTP errors) to responses.
+
+API requests (/api/...) get JSON ``{"error": code, "message": text}``; web pages get a
+friendly Chinese error page.  The 500 handler rolls the session back first.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the request; nothing was changed."""
+
+    status = 400
+    code = "bad_request"
+    message = "请求无效"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, **extra):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        if code:
+            self.code = code
+        self.extra = extra
+
+    def to_dict(self) -> dict:
+        return {"error": self.code, "message": self.message, **self.extra}
+
+
+class NotFound(DomainError):
+    status, code, message = 404, "not_found", "找不到该资源"
+
+
+class Forbidden(DomainError):
+    status, code, message = 403, "forbidden", "没有权限执行此操作"
+
+
+class QuizClosed(DomainError):
+    status, code, message = 403, "quiz_closed", "该测验当前不在开放时间内"
+
+
+class AttemptsExhausted(DomainError):
+    status, code, message = 409, "attempts_exhausted", "答题次数已用完"
+
+
+class TimeUp(DomainError):
+    status, code, message = 409, "time_up", "答题时间已到或试卷已提交，答案未保存"
+
+
+class Conflict(DomainError):
+    status, code, message = 409, "conflict", "与现有数据冲突"
+
+
+class InvalidAnswer(DomainError):
+    status, code, message = 422, "invalid_answer", "所选选项无效"
+
+
+class ValidationFailed(DomainError):
+    status, code, message = 422, "validation_error", "提交的数据有误"
+
+
+class InsufficientQuestions(DomainError):
+    status, code, message = 422, "insufficient_questions", "题库中符合抽题规则的题目不足"
+
+
+ERROR_PAGE_TITLES = {
+    400: "请求无效",
+    401: "请先登录",
+    403: "没有权限",
+    404: "页面不存在",
+    405: "不支持的请求方式",
+    409: "操作冲突",
+    413: "文件太大",
+    422: "提交的数据有误",
+    429: "操作过于频繁",
+    500: "服务器出错了",
+}
+
+HTTP_ERROR_MESSAGES = {
+    400: "请求无效，请刷新页面后重试。",
+    401: "需要登录后才能访问。",
+    403: "您没有权限访问此页面。",
+    404: "您要找的页面或资源不存在。",
+    405: "不支持该请求方式。",
+    409: "操作与当前状态冲突。",
+    413: "上传的文件太大（上限 5 MB）。",
+    422: "提交的数据有误。",
+    429: "操作过于频繁，请稍后再试。",
+    500: "服务器内部错误，请稍后重试。已记录该问题。",
+}
+
+HTTP_ERROR_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_error",
+    429: "rate_limited", 500: "internal_error",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _respond(status: int, code: str, message: str, extra: dict | None = None, headers=None):
+    if wants_json():
+        body = {"error": code, "message": message, **(extra or {})}
+        response = jsonify(body)
+        response.status_code = status
+    else:
+        response = render_template(
+            "errors/error.html",
+            status=status,
+            title=ERROR_PAGE_TITLES.get(status, "出错了"),
+            message=message,
+        ), status
+    if headers:
+        if isinstance(response, tuple):
+            return (*response, headers)
+        response.headers.update(headers)
+    return response
+
+
+def init_app(app) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        return _respond(error.status, error.code, error.message, error.extra)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error: HTTPException):
+        status = error.code or 500
+        message = HTTP_ERROR_MESSAGES.get(status, error.description or "出错了")
+        if status == 400 and getattr(error, "description", "") and "CSRF" in str(error.description):
+            message = "页面已过期（安全令牌失效），请刷新页面后重试。"
+        if status == 429:
+            message = "尝试次数过多，请稍后再试。"
+        headers = {k: v for k, v in error.get_headers() if k.lower() not in ("content-type",)}
+        return _respond(status, HTTP_ERROR_CODES.get(status, "error"), message, headers=headers)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _respond(500, "internal_error", HTTP_ERROR_MESSAGES[500])
+
+    # APIFlask routes validation errors and abort() through its error processor.
+    @app.error_processor
+    def api_error_processor(error):
+        status = error.status_code
+        code = error.extra_data.get("error") or HTTP_ERROR_CODES.get(status, "error")
+        message = error.message
+        if status == 422 and error.detail:
+            message = "请求数据校验失败"
+        body = {"error": code, "message": message}
+        if error.detail:
+            body["detail"] = error.detail
+        return body, status, error.headers

@@ -1,0 +1,13 @@
+"""The data model: import from here."""
+
+from .accounts import ROLE_LABELS, ROLES, UNIT_KINDS, ApiToken, Unit, User
+from .attempts import ATTEMPT_STATUSES, FINAL_STATUSES, Answer, Attempt, AttemptQuestion
+from .base import UTCDateTime, utcnow
+from .questions import Category, Question
+from .quizzes import REVIEW_POLICIES, SCORING_POLICIES, Quiz, QuizRule
+
+__all__ = [
+    "ATTEMPT_STATUSES", "FINAL_STATUSES", "REVIEW_POLICIES", "ROLES", "ROLE_LABELS",
+    "SCORING_POLICIES", "UNIT_KINDS", "Answer", "ApiToken", "Attempt", "AttemptQuestion",
+    "Category", "Question", "Quiz", "QuizRule", "Unit", "User", "UTCDateTime", "utcnow",
+]

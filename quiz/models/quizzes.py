@@ -1,0 +1,85 @@
+"""Quizzes (contest papers) and the rules that draw their questions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+REVIEW_POLICIES = ("immediate", "after_close", "never")
+SCORING_POLICIES = ("all_or_nothing", "partial")
+
+
+class Quiz(db.Model):
+    __tablename__ = "quiz"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    time_limit_seconds: Mapped[int]
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: None means unlimited
+    max_attempts: Mapped[int | None]
+    #: per calendar day in the campaign's time zone; None means no daily limit
+    max_attempts_per_day: Mapped[int | None]
+    pass_score: Mapped[float] = mapped_column(default=0)
+    shuffle_questions: Mapped[bool] = mapped_column(default=True)
+    shuffle_options: Mapped[bool] = mapped_column(default=False)
+    #: "all_or_nothing" | "partial" (选对但不全得一半分)
+    multiple_choice_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing")
+    #: "immediate" | "after_close" | "never"
+    review_policy: Mapped[str] = mapped_column(String(20), default="immediate")
+    is_published: Mapped[bool] = mapped_column(default=True, index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    rules: Mapped[list["QuizRule"]] = relationship(
+        back_populates="quiz", order_by="QuizRule.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def question_count(self) -> int:
+        return sum(rule.count for rule in self.rules)
+
+    def is_open(self, now: datetime) -> bool:
+        if self.opens_at and now < self.opens_at:
+            return False
+        if self.closes_at and now >= self.closes_at:
+            return False
+        return True
+
+    def review_allowed(self, now: datetime) -> bool:
+        """Whether correct answers and explanations may be shown to the taker now."""
+        if self.review_policy == "immediate":
+            return True
+        if self.review_policy == "after_close":
+            return self.closes_at is not None and now >= self.closes_at
+        return False
+
+
+class QuizRule(db.Model):
+    """Draw `count` active questions matching category/type/difficulty (None = any)."""
+
+    __tablename__ = "quiz_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
+    type: Mapped[str | None] = mapped_column(String(16))
+    difficulty: Mapped[int | None]
+    count: Mapped[int]
+    #: points per drawn question; None keeps each question's own points
+    points: Mapped[int | None]
+
+    quiz: Mapped[Quiz] = relationship(back_populates="rules")
+    category: Mapped["Category | None"] = relationship("Category")
+
+    @property
+    def max_points(self) -> int | None:
+        return None if self.points is None else self.points * self.count

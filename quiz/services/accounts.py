@@ -1,0 +1,201 @@
+"""Accounts: users, units, password checks and API tokens."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+import unicodedata
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import ROLES, UNIT_KINDS, ApiToken, Unit, User
+from .passwords import check_password
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Verifying against this keeps a login with an unknown username as slow as a wrong password."""
+    return generate_password_hash("not-a-real-password", method=method)
+
+
+def normalize_username(raw: str) -> str:
+    """NFKC (full-width to half-width), strip, case-fold: look-alikes cannot coexist."""
+    return unicodedata.normalize("NFKC", raw or "").strip().casefold()
+
+
+def validate_username(username: str) -> None:
+    if not 2 <= len(username) <= 64:
+        raise ValidationFailed("用户名长度应为 2-64 个字符", field="username")
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in username):
+        raise ValidationFailed("用户名不能包含空格或控制字符", field="username")
+
+
+def get_unit_by_name(name: str) -> Unit | None:
+    return db.session.scalar(select(Unit).where(Unit.name == name.strip()))
+
+
+def create_unit(name: str, kind: str = "科室", headcount: int | None = None) -> Unit:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("单位名称不能为空且不超过 100 个字符", field="name")
+    if kind not in UNIT_KINDS:
+        raise ValidationFailed(f"单位类型应为：{'、'.join(UNIT_KINDS)}", field="kind")
+    if headcount is not None and not 0 <= headcount <= 1_000_000:
+        raise ValidationFailed("编制人数应为 0 到 1000000 之间的整数", field="headcount")
+    if get_unit_by_name(name):
+        raise Conflict(f"单位“{name}”已存在", code="unit_exists")
+    unit = Unit(name=name, kind=kind, headcount=headcount)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def get_or_create_unit(name: str, kind: str = "科室") -> Unit:
+    return get_unit_by_name(name) or create_unit(name, kind)
+
+
+def hash_new_password(password: str, *, hash_method: str, min_length: int, check_strength: bool = True) -> str:
+    """Check a new password against the policy and hash it.
+
+    Done before the write transaction starts: a strong hash costs about a quarter of a
+    second, and SQLite's write lock should not be held that long.
+    """
+    if check_strength:
+        check_password(password, min_length)
+    return generate_password_hash(password, method=hash_method)
+
+
+def create_user(
+    username: str,
+    *,
+    password_hash: str,
+    display_name: str | None = None,
+    unit: Unit | None = None,
+    role: str = "employee",
+) -> User:
+    username = normalize_username(username)
+    validate_username(username)
+    display_name = (display_name or "").strip() or username
+    if len(display_name) > 64:
+        raise ValidationFailed("姓名不能超过 64 个字符", field="display_name")
+    if role not in ROLES:
+        raise ValidationFailed("角色应为 employee、trainer 或 admin", field="role")
+    if role == "employee" and unit is None:
+        raise ValidationFailed("职工必须属于一个单位", field="unit_id")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"用户名“{username}”已被使用", code="username_taken", field="username")
+    user = User(
+        username=username,
+        display_name=display_name,
+        unit=unit,
+        role=role,
+        password_hash=password_hash,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalize_username(username)))
+
+
+def authenticate(username: str, password: str, *, hash_method: str) -> User | None:
+    """Return the enabled user whose password matches, else None (same cost either way)."""
+    user = find_user(username)
+    if user is None:
+        check_password_hash(_dummy_hash(hash_method), password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        return None
+    if not user.is_enabled:
+        return None
+    return user
+
+
+def set_password_hash(user: User, password_hash: str, now: datetime) -> None:
+    """Replace the password (hashed with :func:`hash_new_password`) and end every session."""
+    user.password_hash = password_hash
+    revoke_all_sessions(user, now)
+
+
+def revoke_all_sessions(user: User, now: datetime) -> None:
+    """Invalidate every cookie session and API token of the user."""
+    user.session_version = (user.session_version or 1) + 1
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, now: datetime, lifetime_seconds: int) -> tuple[str, ApiToken]:
+    token = secrets.token_urlsafe(32)
+    record = ApiToken(
+        user_id=user.id,
+        token_hash=_hash_token(token),
+        created_at=now,
+        expires_at=now + timedelta(seconds=lifetime_seconds),
+    )
+    db.session.add(record)
+    db.session.flush()
+    return token, record
+
+
+def resolve_token(token: str, now: datetime) -> User | None:
+    """The enabled user behind a valid, unexpired, unrevoked token."""
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == _hash_token(token),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+            User.is_enabled.is_(True),
+        )
+    )
+
+
+def revoke_token(token: str, now: datetime) -> None:
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def load_user_from_session_id(session_id: str) -> User | None:
+    """Flask-Login's user id is "<id>:<session_version>": a bumped version logs the session out."""
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version or not user.is_enabled:
+        return None
+    return user
+
+
+def get_unit(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("单位不存在", code="unit_not_found")
+    return unit
+
+
+def list_units() -> list[Unit]:
+    return list(db.session.scalars(select(Unit).order_by(Unit.kind, Unit.name)))
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count(User.id))) or 0

@@ -1,0 +1,367 @@
+"""The timed attempt: start, save answers, submit, expire.
+
+The server's clock is the only timer.  State changes that race (two starts, a save
+against a submit, two submits) are settled by the database: a partial unique index
+allows one in-progress attempt per user and quiz, and finalization is a
+compare-and-set on the attempt's status under a row lock.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import AttemptsExhausted, InvalidAnswer, NotFound, QuizClosed, TimeUp
+from ..extensions import db
+from ..models import Answer, Attempt, AttemptQuestion, Question, Quiz, User
+from .clock import campaign_day_start, seconds_until
+from .grading import grade_answer
+from .quizzes import draw_question_ids
+
+
+@dataclass(frozen=True)
+class AttemptAllowance:
+    """How many attempts the user has used and whether another may start now."""
+
+    used_total: int
+    used_today: int
+    can_start: bool
+    reason: str | None  # "quiz_closed" | "attempts_exhausted" | None
+
+
+def attempt_allowance(user: User, quiz: Quiz, now: datetime) -> AttemptAllowance:
+    used_total, used_today = db.session.execute(
+        select(
+            func.count(Attempt.id),
+            func.count(Attempt.id).filter(Attempt.started_at >= campaign_day_start(now)),
+        ).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+    ).one()
+    reason = None
+    if not quiz.is_open(now):
+        reason = "quiz_closed"
+    elif quiz.max_attempts is not None and used_total >= quiz.max_attempts:
+        reason = "attempts_exhausted"
+    elif quiz.max_attempts_per_day is not None and used_today >= quiz.max_attempts_per_day:
+        reason = "attempts_exhausted"
+    return AttemptAllowance(used_total, used_today, reason is None, reason)
+
+
+def in_progress_attempt(user: User, quiz: Quiz) -> Attempt | None:
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.status == "in_progress"
+        )
+    )
+
+
+def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | None = None) -> tuple[Attempt, bool]:
+    """Return (attempt, created): the attempt in progress if there is one, else a new one.
+
+    An attempt in progress is resumed even if the quiz has closed meanwhile (it then
+    expires at its own deadline).
+    """
+    rng = rng or random.SystemRandom()
+    current = in_progress_attempt(user, quiz)
+    if current is not None:
+        if finalize_if_expired(current, now):
+            current = None
+        else:
+            return current, False
+    allowance = attempt_allowance(user, quiz, now)
+    if allowance.reason == "quiz_closed":
+        raise QuizClosed()
+    if allowance.reason == "attempts_exhausted":
+        if quiz.max_attempts is not None and allowance.used_total >= quiz.max_attempts:
+            raise AttemptsExhausted(f"该测验最多可答 {quiz.max_attempts} 次，您已用完")
+        raise AttemptsExhausted(f"该测验每天最多可答 {quiz.max_attempts_per_day} 次，请明天再来")
+
+    picks = draw_question_ids(quiz.rules, rng)
+    if quiz.shuffle_questions:
+        rng.shuffle(picks)
+    questions = {
+        q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_([qid for qid, _ in picks])))
+    }
+    deadline = now + timedelta(seconds=quiz.time_limit_seconds)
+    if quiz.closes_at is not None:
+        deadline = min(deadline, quiz.closes_at)
+    attempt = Attempt(
+        user_id=user.id,
+        quiz_id=quiz.id,
+        number=allowance.used_total + 1,
+        status="in_progress",
+        started_at=now,
+        deadline_at=deadline,
+        question_count=len(picks),
+    )
+    for position, (question_id, rule_points) in enumerate(picks):
+        question = questions[question_id]
+        order = list(range(len(question.options)))
+        if quiz.shuffle_options and question.type != "true_false":
+            rng.shuffle(order)
+        attempt.questions.append(
+            AttemptQuestion(
+                question_id=question.id,
+                position=position,
+                points=rule_points if rule_points is not None else question.points,
+                type=question.type,
+                stem=question.stem,
+                options=list(question.options),
+                correct=list(question.correct),
+                option_order=order,
+                explanation=question.explanation,
+                source=question.source,
+            )
+        )
+    attempt.max_score = float(sum(item.points for item in attempt.questions))
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another request opened an attempt for this user and quiz at the same moment.
+        existing = in_progress_attempt(user, quiz)
+        if existing is None:
+            raise
+        return existing, False
+    return attempt, True
+
+
+def get_own_attempt(attempt_id: int, user: User, *, for_update: bool = False) -> Attempt:
+    """The user's attempt, or NotFound (someone else's attempt does not exist for them)."""
+    query = select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+    if for_update:
+        query = query.with_for_update()
+    attempt = db.session.scalar(query)
+    if attempt is None:
+        raise NotFound("答题记录不存在", code="attempt_not_found")
+    return attempt
+
+
+def seconds_left(attempt: Attempt, now: datetime) -> int:
+    if attempt.is_final:
+        return 0
+    return seconds_until(attempt.deadline_at, now)
+
+
+def is_overdue(attempt: Attempt, now: datetime) -> bool:
+    """In progress but past its deadline: the next touch finalizes it."""
+    return attempt.status == "in_progress" and now >= attempt.deadline_at
+
+
+def save_answer(attempt_id: int, user: User, question_id: int, selected: list[int], now: datetime) -> datetime:
+    """Save one selection (display option ids) while the attempt is in progress; return its deadline.
+
+    The attempt's row is locked first (FOR UPDATE on PostgreSQL; SQLite's write
+    transaction already holds the database lock), so a concurrent submit either sees
+    this answer or this save is refused: an answer that got a 200 always counts.
+    """
+    row = db.session.execute(
+        select(Attempt.status, Attempt.deadline_at)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound("答题记录不存在", code="attempt_not_found")
+    if row.status != "in_progress" or now >= row.deadline_at:
+        # Finalizing is left to the next read, submit or the sweeper: the score is the
+        # same whenever it runs, because only answers saved before the deadline exist.
+        raise TimeUp()
+    item = db.session.execute(
+        select(AttemptQuestion.type, AttemptQuestion.option_order).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.question_id == question_id
+        )
+    ).first()
+    if item is None:
+        raise NotFound("该题不在本次答卷中", code="question_not_in_attempt")
+    chosen = sorted(set(selected))
+    if len(chosen) != len(selected):
+        raise InvalidAnswer("同一选项不能重复提交")
+    option_count = len(item.option_order)
+    if any(not 0 <= i < option_count for i in chosen):
+        raise InvalidAnswer("所选选项不属于该题")
+    if item.type in ("single", "true_false") and len(chosen) > 1:
+        raise InvalidAnswer("单选题和判断题只能选择一个选项")
+    _upsert_answer(attempt_id, question_id, chosen, now)
+    return row.deadline_at
+
+
+def _upsert_answer(attempt_id: int, question_id: int, selected: list[int], now: datetime) -> None:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(Answer).values(
+        attempt_id=attempt_id, question_id=question_id, selected=selected, saved_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={"selected": statement.excluded.selected, "saved_at": statement.excluded.saved_at},
+    )
+    db.session.execute(statement)
+
+
+def record_page_left(attempt_id: int, user: User, now: datetime) -> int:
+    """Count one visibility change away from the quiz page (evidence only, never a penalty)."""
+    result = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id, Attempt.status == "in_progress")
+        .values(left_page_count=Attempt.left_page_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:
+        get_own_attempt(attempt_id, user)  # 404 when not theirs
+        raise TimeUp("本次答题已结束")
+    return db.session.scalar(select(Attempt.left_page_count).where(Attempt.id == attempt_id))
+
+
+def answers_by_question(attempt: Attempt) -> dict[int, Answer]:
+    return {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+
+
+def _finalize(attempt: Attempt, status: str, finalized_at: datetime) -> None:
+    """Grade the saved answers and close the attempt; the caller holds its row lock."""
+    quiz = attempt.quiz
+    answers = answers_by_question(attempt)
+    score = 0.0
+    correct_count = 0
+    for item in attempt.questions:
+        answer = answers.get(item.question_id)
+        selected_canonical = [item.option_order[i] for i in answer.selected] if answer else []
+        is_correct, awarded = grade_answer(
+            item.type, item.correct, selected_canonical, item.points, quiz.multiple_choice_scoring
+        )
+        if answer is not None:
+            answer.is_correct = is_correct
+            answer.points_awarded = awarded
+        score += awarded
+        correct_count += int(is_correct)
+    attempt.status = status
+    attempt.submitted_at = finalized_at
+    attempt.score = score
+    attempt.correct_count = correct_count
+    attempt.duration_seconds = max(0, int((finalized_at - attempt.started_at).total_seconds()))
+    attempt.passed = score >= quiz.pass_score
+    db.session.flush()
+
+
+def _lock_for_finalize(attempt: Attempt) -> Attempt:
+    """Re-read the attempt under a row lock (PostgreSQL; SQLite already holds the write lock)."""
+    db.session.refresh(attempt, with_for_update=True)
+    return attempt
+
+
+def finalize_if_expired(attempt: Attempt, now: datetime) -> bool:
+    """Finalize an overdue attempt with the answers saved before its deadline; True if it did."""
+    if attempt.status != "in_progress" or now < attempt.deadline_at:
+        return False
+    _lock_for_finalize(attempt)
+    if attempt.status != "in_progress":
+        return False
+    _finalize(attempt, "expired", attempt.deadline_at)
+    return True
+
+
+def submit_attempt(attempt: Attempt, now: datetime) -> Attempt:
+    """Finalize the attempt; submitting again returns the same result.  After the deadline it expires."""
+    if attempt.is_final:
+        return attempt
+    _lock_for_finalize(attempt)
+    if attempt.is_final:
+        return attempt
+    if now >= attempt.deadline_at:
+        _finalize(attempt, "expired", attempt.deadline_at)
+    else:
+        _finalize(attempt, "submitted", now)
+    return attempt
+
+
+def expire_overdue_attempts(now: datetime, batch_size: int = 200) -> int:
+    """Finalize every in-progress attempt past its deadline (the sweeper behind `flask expire-attempts`)."""
+    count = 0
+    while True:
+        overdue = list(
+            db.session.scalars(
+                select(Attempt)
+                .where(Attempt.status == "in_progress", Attempt.deadline_at <= now)
+                .order_by(Attempt.id)
+                .limit(batch_size)
+            )
+        )
+        if not overdue:
+            return count
+        for attempt in overdue:
+            count += int(finalize_if_expired(attempt, now))
+        db.session.flush()
+
+
+def user_attempts(user: User, quiz: Quiz | None = None) -> list[Attempt]:
+    query = select(Attempt).where(Attempt.user_id == user.id)
+    if quiz is not None:
+        query = query.where(Attempt.quiz_id == quiz.id)
+    return list(db.session.scalars(query.order_by(Attempt.started_at.desc())))
+
+
+@dataclass
+class ReviewItem:
+    question_id: int
+    position: int
+    type: str
+    stem: str
+    options: list[str]          # in display order
+    selected: list[int]         # display ids
+    correct: list[int]          # display ids
+    is_correct: bool
+    points: int
+    points_awarded: float
+    explanation: str
+    source: str
+
+
+def review_items(attempt: Attempt) -> list[ReviewItem]:
+    """Every question of a finalized attempt with the taker's and the correct options, in display order."""
+    answers = answers_by_question(attempt)
+    items = []
+    for item in attempt.questions:
+        answer = answers.get(item.question_id)
+        display_of = {canonical: display for display, canonical in enumerate(item.option_order)}
+        items.append(
+            ReviewItem(
+                question_id=item.question_id,
+                position=item.position,
+                type=item.type,
+                stem=item.stem,
+                options=[item.options[i] for i in item.option_order],
+                selected=list(answer.selected) if answer else [],
+                correct=sorted(display_of[c] for c in item.correct),
+                is_correct=bool(answer and answer.is_correct),
+                points=item.points,
+                points_awarded=(answer.points_awarded or 0.0) if answer else 0.0,
+                explanation=item.explanation,
+                source=item.source,
+            )
+        )
+    return items
+
+
+def quiz_status(user: User, quiz: Quiz, now: datetime) -> tuple[str, int]:
+    """(status, attempts used) of a quiz for one user.
+
+    status: ``upcoming`` (not open yet), ``in_progress`` (an attempt to resume),
+    ``open`` (may start one), ``exhausted`` (no attempts left, for now or for good),
+    ``closed`` (window over).
+    """
+    allowance = attempt_allowance(user, quiz, now)
+    current = in_progress_attempt(user, quiz)
+    if current is not None and not is_overdue(current, now):
+        return "in_progress", allowance.used_total
+    if quiz.opens_at and now < quiz.opens_at:
+        return "upcoming", allowance.used_total
+    if quiz.closes_at and now >= quiz.closes_at:
+        return "closed", allowance.used_total
+    if allowance.reason == "attempts_exhausted":
+        return "exhausted", allowance.used_total
+    return "open", allowance.used_total

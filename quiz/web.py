@@ -1,0 +1,81 @@
+"""Web-UI plumbing shared by the blueprints: template filters, context and security headers."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from .models import ROLE_LABELS
+from .services.clock import to_campaign_tz
+
+TYPE_LABELS = {"single": "单选题", "multiple": "多选题", "true_false": "判断题"}
+STATUS_LABELS = {"in_progress": "答题中", "submitted": "已提交", "expired": "超时自动交卷"}
+QUIZ_STATUS_LABELS = {
+    "upcoming": "未开始",
+    "open": "可参加",
+    "in_progress": "答题中",
+    "exhausted": "次数已用完",
+    "closed": "已结束",
+}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def format_datetime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    local = to_campaign_tz(value)
+    return "" if local is None else local.strftime(fmt)
+
+
+def format_duration(seconds) -> str:
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}小时{minutes}分{secs}秒"
+    if minutes:
+        return f"{minutes}分{secs}秒"
+    return f"{secs}秒"
+
+
+def format_score(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:g}"
+
+
+def option_letter(index: int) -> str:
+    return "ABCDEFGH"[index]
+
+
+def init_app(app) -> None:
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(format_score, "score")
+    app.add_template_filter(option_letter, "letter")
+
+    @app.context_processor
+    def _globals():
+        return {
+            "TYPE_LABELS": TYPE_LABELS,
+            "STATUS_LABELS": STATUS_LABELS,
+            "QUIZ_STATUS_LABELS": QUIZ_STATUS_LABELS,
+            "ROLE_LABELS": ROLE_LABELS,
+            "allow_registration": current_app.config["ALLOW_REGISTRATION"],
+        }
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

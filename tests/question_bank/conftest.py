@@ -1,0 +1,98 @@
+"""Builders for question files used across the question_bank tests.
+
+Exposed as fixtures (not an importable helper module) so they work under any
+pytest import mode and cannot clash with other packages' test helpers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+# The project has no pytest "pythonpath" setting (yet); make the project root
+# importable so `pytest tests/question_bank` works from any working directory.
+_PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
+if _PROJECT_ROOT not in sys.path:
+    sys.path.insert(0, _PROJECT_ROOT)
+
+from question_bank import TEMPLATE_HEADERS  # noqa: E402
+
+_VALID_SINGLE = {
+    "题型": "单选",
+    "题干": "景区发生火灾时应当首先做什么？",
+    "选项A": "报警",
+    "选项B": "拍照",
+    "选项C": "围观",
+    "选项D": "离开",
+    "答案": "A",
+}
+
+
+def _make_row(**fields: object) -> list[object]:
+    """A template-ordered row: a valid 单选 question with the given columns overridden."""
+    values = {**_VALID_SINGLE, **fields}
+    unknown = set(values) - set(TEMPLATE_HEADERS)
+    assert not unknown, f"not template columns: {unknown}"
+    return [values.get(name, "") for name in TEMPLATE_HEADERS]
+
+
+def _csv_bytes(rows: list[list[object]], *, encoding: str = "utf-8", delimiter: str = ",") -> bytes:
+    """Rows (header included) as CSV bytes in the given encoding."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerows([["" if value is None else value for value in row] for row in rows])
+    return buffer.getvalue().encode(encoding)
+
+
+def _xlsx_bytes(rows: list[list[object]], *, extra_sheet: list[list[object]] | None = None) -> bytes:
+    """Rows (header included) as an .xlsx written by openpyxl; None leaves a cell blank."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    if extra_sheet is not None:
+        other = workbook.create_sheet("其他")
+        for row in extra_sheet:
+            other.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _replace_zip_members(data: bytes, replacements: dict[str, bytes]) -> bytes:
+    """Copy a zip, swapping the content of the named members (added if missing)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename not in replacements:
+                target.writestr(info.filename, source.read(info.filename))
+        for name, content in replacements.items():
+            target.writestr(name, content)
+    return output.getvalue()
+
+
+@pytest.fixture
+def make_row():
+    return _make_row
+
+
+@pytest.fixture
+def csv_bytes():
+    return _csv_bytes
+
+
+@pytest.fixture
+def xlsx_bytes():
+    return _xlsx_bytes
+
+
+@pytest.fixture
+def replace_zip_members():
+    return _replace_zip_members
