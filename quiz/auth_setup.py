@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, redirect, request, url_for
+from flask import current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from .errors import DomainError, Forbidden
@@ -78,7 +78,7 @@ def api_auth(*roles: str):
                     raise Unauthorized("访问令牌无效、已过期或已撤销", code="invalid_token")
                 g.api_token = token.strip()
             elif current_user.is_authenticated:
-                if request.method not in ("GET", "HEAD", "OPTIONS"):
+                if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config["WTF_CSRF_ENABLED"]:
                     csrf.protect()
                 user = current_user._get_current_object()
             else:

@@ -28,6 +28,7 @@ class DefaultConfig:
     PERMANENT_SESSION_LIFETIME = 12 * 3600
     #: A quiz page may stay open longer than an hour; an expiring CSRF token
     #: would make the final submit fail.  Tokens stay valid for the session.
+    WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
 

@@ -11,7 +11,7 @@ start with a plain BEGIN.  A view that decides to write during a GET calls
 
 from __future__ import annotations
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event
 
 from .extensions import db
@@ -20,11 +20,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _write_intended() -> bool:
+    if has_app_context():
+        intent = g.get("write_intent")
+        if intent is not None:
+            return intent
     if not has_request_context():
         return True  # CLI commands and scripts: assume they write
-    intent = g.get("write_intent")
-    if intent is not None:
-        return intent
     return request.method not in SAFE_METHODS
 
 

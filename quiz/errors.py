@@ -127,6 +127,20 @@ def _respond(status: int, code: str, message: str, extra: dict | None = None, he
 
 
 def init_app(app) -> None:
+    # APIFlask routes request-validation errors through its error processor.  Registering
+    # it also installs an HTTPException handler, so it comes first and ours replaces it.
+    @app.error_processor
+    def api_error_processor(error):
+        status = error.status_code
+        code = error.extra_data.get("error") or HTTP_ERROR_CODES.get(status, "error")
+        message = error.message
+        if status == 422 and error.detail:
+            message = "请求数据校验失败"
+        body = {"error": code, "message": message}
+        if error.detail:
+            body["detail"] = error.detail
+        return body, status, error.headers
+
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
@@ -149,15 +163,3 @@ def init_app(app) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _respond(500, "internal_error", HTTP_ERROR_MESSAGES[500])
 
-    # APIFlask routes validation errors and abort() through its error processor.
-    @app.error_processor
-    def api_error_processor(error):
-        status = error.status_code
-        code = error.extra_data.get("error") or HTTP_ERROR_CODES.get(status, "error")
-        message = error.message
-        if status == 422 and error.detail:
-            message = "请求数据校验失败"
-        body = {"error": code, "message": message}
-        if error.detail:
-            body["detail"] = error.detail
-        return body, status, error.headers

@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
@@ -95,11 +97,31 @@ def app_config(migrated_database, tmp_path) -> dict:
     return _test_config(migrated_database, tmp_path)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The test body holds an app context for its builders; without this, requests would
+    share its `g` and database session and hide bugs (a cached user, stale state).
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()  # end the test body's read snapshot (SQLite) before the request
+        try:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            db.session.commit()  # and see what the request wrote
+
+
 @pytest.fixture
 def app(app_config, tmp_path, monkeypatch):
     monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path / "instance"))
     application = create_app(app_config)
+    application.test_client_class = IsolatedClient
     with application.app_context():
+        # The test body only sets up and inspects; it must not hold SQLite's write
+        # lock between its statements while requests run.
+        g.write_intent = False
         _empty_all_tables()
         yield application
         db.session.remove()

@@ -8,7 +8,7 @@ from question_bank import FileRejected, parse_question_file
 
 from ..auth_setup import Unauthorized, api_auth, api_user, public
 from ..database import begin_write, read_only_until_needed
-from ..errors import DomainError, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db, limiter
 from ..services import accounts, attempts, questions, quizzes
 from ..services.clock import in_campaign_tz_if_naive, isoformat, now_utc, seconds_until
@@ -122,9 +122,11 @@ def import_questions(files):
     try:
         result = parse_question_file(upload.filename or "", data)
     except FileRejected as rejected:
-        raise DomainError(rejected.message, code="invalid_file", errors=[
-            {"row": 0, "column": "", "message": rejected.message}
-        ]) from None
+        error = ValidationFailed(rejected.message, code="invalid_file", reason=rejected.code,
+                                 errors=[{"row": 0, "column": "", "message": rejected.message}])
+        if rejected.code == "too_large":
+            error.status = 413
+        raise error from None
     if not result.ok:
         errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]
         raise ValidationFailed("文件中有错误，未导入任何题目", code="invalid_file", errors=errors)
