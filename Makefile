@@ -33,9 +33,9 @@ serve: db
 
 ## Headless Chromium for the browser tests (Debian's package; never `playwright install`)
 browser:
-	@test -x /usr/bin/chromium || { \
+	@{ test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi wqy; } || { \
 		command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null) \
 		|| echo "chromium not installed: browser tests will be skipped"; }
 
 ## All tests: on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set

@@ -58,7 +58,7 @@ def database_url(tmp_path_factory) -> str:
 def migrated_database(database_url, tmp_path_factory):
     app = create_app(_test_config(database_url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
         db.engine.dispose()
     return database_url
 

@@ -143,8 +143,13 @@
     }).catch(function () {});
   }
 
+  // Reloading or leaving through a link is not "switching away": only count real hides.
+  var unloading = false;
+  window.addEventListener("beforeunload", function () { unloading = true; });
+
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") {
+      if (unloading || finished) { return; }
       api("POST", apiBase + "/leave").catch(function () {});
     } else {
       resync();
