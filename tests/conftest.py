@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import uuid
 import threading
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from quiz import create_app
+from quiz.config import normalize_database_url
 from quiz.extensions import db
 from quiz.models import Category, Question, Unit, User
 from quiz.services import accounts, quizzes
@@ -41,17 +43,20 @@ def database_label() -> str:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        from quiz.config import normalize_database_url
-
-        url = normalize_database_url(url)
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    if not url:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        return
+    # A schema of its own per test run, so that parallel runs on one database never meet.
+    url = normalize_database_url(url)
+    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
