@@ -14,7 +14,7 @@ from . import auth_setup, cli, errors, web
 from . import config as config_module
 from .api import bp as api_bp
 from .auth import bp as auth_bp
-from .database import configure_engine
+from .database import configure_engine, sqlite_engine_options
 from .extensions import bootstrap, csrf, db, limiter, migrate
 from .take import bp as take_bp
 
@@ -61,6 +61,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
 
 
 def _init_extensions(app: APIFlask) -> None:
+    sqlite_engine_options(app)
     db.init_app(app)
     configure_engine(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

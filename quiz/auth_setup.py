@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import NamedTuple
 
 from flask import current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from .errors import DomainError, Forbidden
-from .extensions import csrf, login_manager
-from .services.accounts import load_user_from_session_id, resolve_token
+from .extensions import csrf, db, login_manager
+from .models import User
+from .services.accounts import load_user_from_session_id, resolve_token_identity
 from .services.clock import now_utc
 
 PUBLIC_ENDPOINTS: set[str] = set()
+
+
+class ApiIdentity(NamedTuple):
+    id: int
+    role: str
 
 
 class Unauthorized(DomainError):
@@ -59,8 +66,15 @@ def roles_required(*roles: str):
     return decorator
 
 
-def api_user():
-    """The user behind this API request (set by :func:`api_auth`)."""
+def api_identity():
+    """(id, role) of the caller: enough for hot paths that need no full user row."""
+    return g.api_identity
+
+
+def api_user() -> User:
+    """The full user behind this API request, loaded on first use."""
+    if g.get("api_user") is None:
+        g.api_user = db.session.get(User, g.api_identity.id)
     return g.api_user
 
 
@@ -73,19 +87,20 @@ def api_auth(*roles: str):
             header = request.headers.get("Authorization", "")
             if header:
                 scheme, _, token = header.partition(" ")
-                user = resolve_token(token.strip(), now_utc()) if scheme.lower() == "bearer" else None
-                if user is None:
+                identity = resolve_token_identity(token.strip(), now_utc()) if scheme.lower() == "bearer" else None
+                if identity is None:
                     raise Unauthorized("访问令牌无效、已过期或已撤销", code="invalid_token")
                 g.api_token = token.strip()
             elif current_user.is_authenticated:
                 if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config["WTF_CSRF_ENABLED"]:
                     csrf.protect()
-                user = current_user._get_current_object()
+                g.api_user = current_user._get_current_object()
+                identity = ApiIdentity(g.api_user.id, g.api_user.role)
             else:
                 raise Unauthorized()
-            if roles and user.role not in roles:
+            if roles and identity.role not in roles:
                 raise Forbidden()
-            g.api_user = user
+            g.api_identity = identity
             return view(*args, **kwargs)
 
         wrapped.required_roles = roles

@@ -7,9 +7,18 @@ help).  So transactions of state-changing requests start with BEGIN IMMEDIATE: t
 take the write lock first and wait for it politely (busy_timeout).  Read-only requests
 start with a plain BEGIN.  A view that decides to write during a GET calls
 :func:`begin_write` first.
+
+Writers of several processes (gunicorn workers) also queue on an flock() of a file
+beside the database before BEGIN IMMEDIATE.  SQLite's own busy handler polls with
+sleeps of up to 100 ms, which under a burst of autosaves turned a 1 ms write into a
+100 ms wait; the kernel's lock queue hands the lock over at once.
 """
 
 from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
 
 from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event
@@ -29,6 +38,14 @@ def _write_intended() -> bool:
     return request.method not in SAFE_METHODS
 
 
+def sqlite_engine_options(app) -> None:
+    """Make SQLite connections LockingConnections (set before the engine is created)."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {**options.get("connect_args", {}), "factory": LockingConnection}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def configure_engine(app) -> None:
     with app.app_context():
         engine = db.engine
@@ -36,8 +53,13 @@ def configure_engine(app) -> None:
         return
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    database_path = engine.url.database
+    lock_path = database_path + ".writelock" if database_path and database_path != ":memory:" else None
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
+        if lock_path and isinstance(dbapi_connection, LockingConnection):
+            dbapi_connection.writer_lock = WriterLock(lock_path)
         # Let SQLAlchemy's "begin" event emit BEGIN; pysqlite's own handling is off.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -49,7 +71,68 @@ def configure_engine(app) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intended() else "BEGIN")
+        if not _write_intended():
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        writer_lock = getattr(dbapi_connection, "writer_lock", None)
+        if writer_lock is not None:
+            writer_lock.acquire()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if writer_lock is not None:
+                writer_lock.release()
+            raise
+
+
+class WriterLock:
+    """An exclusive flock() on a lock file, held from BEGIN IMMEDIATE to COMMIT/ROLLBACK."""
+
+    def __init__(self, path: str):
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.held = False
+
+    def acquire(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        self.release()
+        os.close(self.fd)
+
+
+class LockingConnection(sqlite3.Connection):
+    """sqlite3 connection that releases its WriterLock once the transaction has ended."""
+
+    writer_lock: WriterLock | None = None
+
+    def commit(self):
+        try:
+            super().commit()
+        finally:
+            if self.writer_lock is not None:
+                self.writer_lock.release()
+
+    def rollback(self):
+        try:
+            super().rollback()
+        finally:
+            if self.writer_lock is not None:
+                self.writer_lock.release()
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            if self.writer_lock is not None:
+                self.writer_lock.close()
+                self.writer_lock = None
 
 
 def read_only_until_needed() -> None:

@@ -6,7 +6,7 @@ from flask import current_app, g
 
 from question_bank import FileRejected, parse_question_file
 
-from ..auth_setup import Unauthorized, api_auth, api_user, public
+from ..auth_setup import Unauthorized, api_auth, api_identity, api_user, public
 from ..database import begin_write, read_only_until_needed
 from ..errors import ValidationFailed
 from ..extensions import db, limiter
@@ -252,7 +252,7 @@ def get_attempt(attempt_id):
         responses=[401, 404, 409])
 def save_answer(attempt_id, question_id, body):
     now = now_utc()
-    deadline = attempts.save_answer(attempt_id, api_user(), question_id, body["selected"], now)
+    deadline = attempts.save_answer(attempt_id, api_identity(), question_id, body["selected"], now)
     db.session.commit()
     return {"saved_at": isoformat(now), "seconds_left": seconds_until(deadline, now)}
 
@@ -276,6 +276,6 @@ def submit_attempt(attempt_id):
 @bp.doc(summary="Record that the quiz page was hidden (tab or app switch); evidence only",
         security=BEARER, responses=[401, 404, 409])
 def record_leave(attempt_id):
-    count = attempts.record_page_left(attempt_id, api_user(), now_utc())
+    count = attempts.record_page_left(attempt_id, api_identity(), now_utc())
     db.session.commit()
     return {"left_page_count": count}

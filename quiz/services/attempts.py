@@ -8,11 +8,14 @@ compare-and-set on the attempt's status under a row lock.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import AttemptsExhausted, InvalidAnswer, NotFound, QuizClosed, TimeUp
@@ -151,29 +154,45 @@ def is_overdue(attempt: Attempt, now: datetime) -> bool:
     return attempt.status == "in_progress" and now >= attempt.deadline_at
 
 
-def save_answer(attempt_id: int, user: User, question_id: int, selected: list[int], now: datetime) -> datetime:
+#: The autosave is the hottest path: its statements are built once, and run as Core.
+_LOCK_ATTEMPT_FOR_SAVE = (
+    select(Attempt.status, Attempt.deadline_at)
+    .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+    .with_for_update()
+)
+_ATTEMPT_ITEM = select(AttemptQuestion.type, AttemptQuestion.option_order).where(
+    AttemptQuestion.attempt_id == bindparam("attempt_id"), AttemptQuestion.question_id == bindparam("question_id")
+)
+
+
+@functools.cache
+def _answer_upsert(dialect_name: str):
+    """INSERT ... ON CONFLICT (attempt, question) DO UPDATE, for SQLite or PostgreSQL."""
+    insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
+    statement = insert(Answer)
+    return statement.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={"selected": statement.excluded.selected, "saved_at": statement.excluded.saved_at},
+    )
+
+
+def save_answer(attempt_id: int, user, question_id: int, selected: list[int], now: datetime) -> datetime:
     """Save one selection (display option ids) while the attempt is in progress; return its deadline.
 
-    The attempt's row is locked first (FOR UPDATE on PostgreSQL; SQLite's write
-    transaction already holds the database lock), so a concurrent submit either sees
-    this answer or this save is refused: an answer that got a 200 always counts.
+    `user` is anything with the user's `id`.  The attempt's row is locked first (FOR
+    UPDATE on PostgreSQL; SQLite's write transaction already holds the database lock),
+    so a concurrent submit either sees this answer or this save is refused: an answer
+    that got a 200 always counts.
     """
-    row = db.session.execute(
-        select(Attempt.status, Attempt.deadline_at)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
-        .with_for_update()
-    ).first()
+    connection = db.session.connection()
+    row = connection.execute(_LOCK_ATTEMPT_FOR_SAVE, {"attempt_id": attempt_id, "user_id": user.id}).first()
     if row is None:
         raise NotFound("答题记录不存在", code="attempt_not_found")
     if row.status != "in_progress" or now >= row.deadline_at:
         # Finalizing is left to the next read, submit or the sweeper: the score is the
         # same whenever it runs, because only answers saved before the deadline exist.
         raise TimeUp()
-    item = db.session.execute(
-        select(AttemptQuestion.type, AttemptQuestion.option_order).where(
-            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.question_id == question_id
-        )
-    ).first()
+    item = connection.execute(_ATTEMPT_ITEM, {"attempt_id": attempt_id, "question_id": question_id}).first()
     if item is None:
         raise NotFound("该题不在本次答卷中", code="question_not_in_attempt")
     chosen = sorted(set(selected))
@@ -184,24 +203,11 @@ def save_answer(attempt_id: int, user: User, question_id: int, selected: list[in
         raise InvalidAnswer("所选选项不属于该题")
     if item.type in ("single", "true_false") and len(chosen) > 1:
         raise InvalidAnswer("单选题和判断题只能选择一个选项")
-    _upsert_answer(attempt_id, question_id, chosen, now)
+    connection.execute(
+        _answer_upsert(connection.dialect.name),
+        {"attempt_id": attempt_id, "question_id": question_id, "selected": chosen, "saved_at": now},
+    )
     return row.deadline_at
-
-
-def _upsert_answer(attempt_id: int, question_id: int, selected: list[int], now: datetime) -> None:
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(Answer).values(
-        attempt_id=attempt_id, question_id=question_id, selected=selected, saved_at=now
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["attempt_id", "question_id"],
-        set_={"selected": statement.excluded.selected, "saved_at": statement.excluded.saved_at},
-    )
-    db.session.execute(statement)
 
 
 def record_page_left(attempt_id: int, user: User, now: datetime) -> int:
