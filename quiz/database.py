@@ -141,7 +141,17 @@ def read_only_until_needed() -> None:
 
 
 def begin_write() -> None:
-    """End the current read transaction so that the next one takes the write lock first."""
+    """End the current read transaction so that the next one takes the write lock first.
+
+    Only SQLite needs it: PostgreSQL locks rows, not the database, and simply goes on.
+    """
     if g.get("write_intent") is not True:
-        db.session.commit()
+        if db.session.get_bind().dialect.name == "sqlite":
+            db.session.commit()
         g.write_intent = True
+
+
+def commit_then_read() -> None:
+    """Commit the writes; what the request still reads (building a response) needs no write lock."""
+    db.session.commit()
+    g.write_intent = False

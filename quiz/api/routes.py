@@ -7,7 +7,7 @@ from flask import current_app, g
 from question_bank import FileRejected, parse_question_file
 
 from ..auth_setup import Unauthorized, api_auth, api_identity, api_user, public
-from ..database import begin_write, read_only_until_needed
+from ..database import begin_write, commit_then_read, read_only_until_needed
 from ..errors import ValidationFailed
 from ..extensions import db, limiter
 from ..services import accounts, attempts, questions, quizzes
@@ -217,9 +217,8 @@ def start_attempt(quiz_id):
     now = now_utc()
     quiz = quizzes.get_quiz(quiz_id)
     attempt, created = attempts.start_attempt(api_user(), quiz, now)
-    payload = attempt_json(attempt, now)
-    db.session.commit()
-    return payload, 201 if created else 200
+    commit_then_read()
+    return attempt_json(attempt, now), 201 if created else 200
 
 
 def _load_attempt_finalizing(attempt_id: int, now):
@@ -265,9 +264,8 @@ def submit_attempt(attempt_id):
     now = now_utc()
     attempt = attempts.get_own_attempt(attempt_id, api_user())
     attempts.submit_attempt(attempt, now)
-    payload = result_json(attempt, now)
-    db.session.commit()
-    return payload
+    commit_then_read()
+    return result_json(attempt, now)
 
 
 @bp.post("/attempts/<int:attempt_id>/leave")
