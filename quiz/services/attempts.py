@@ -154,14 +154,17 @@ def is_overdue(attempt: Attempt, now: datetime) -> bool:
     return attempt.status == "in_progress" and now >= attempt.deadline_at
 
 
-#: The autosave is the hottest path: its statements are built once, and run as Core.
+#: The autosave is the hottest path: its statements are built once and run as Core.
+#: One round trip locks the attempt (FOR UPDATE OF attempt on PostgreSQL) and fetches
+#: the question's type and option order (NULL when the question is not in the attempt).
 _LOCK_ATTEMPT_FOR_SAVE = (
-    select(Attempt.status, Attempt.deadline_at)
+    select(Attempt.status, Attempt.deadline_at, AttemptQuestion.type, AttemptQuestion.option_order)
+    .outerjoin(
+        AttemptQuestion,
+        (AttemptQuestion.attempt_id == Attempt.id) & (AttemptQuestion.question_id == bindparam("question_id")),
+    )
     .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
-    .with_for_update()
-)
-_ATTEMPT_ITEM = select(AttemptQuestion.type, AttemptQuestion.option_order).where(
-    AttemptQuestion.attempt_id == bindparam("attempt_id"), AttemptQuestion.question_id == bindparam("question_id")
+    .with_for_update(of=Attempt)
 )
 
 
@@ -185,16 +188,18 @@ def save_answer(attempt_id: int, user, question_id: int, selected: list[int], no
     that got a 200 always counts.
     """
     connection = db.session.connection()
-    row = connection.execute(_LOCK_ATTEMPT_FOR_SAVE, {"attempt_id": attempt_id, "user_id": user.id}).first()
+    row = connection.execute(
+        _LOCK_ATTEMPT_FOR_SAVE, {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id}
+    ).first()
     if row is None:
         raise NotFound("答题记录不存在", code="attempt_not_found")
     if row.status != "in_progress" or now >= row.deadline_at:
         # Finalizing is left to the next read, submit or the sweeper: the score is the
         # same whenever it runs, because only answers saved before the deadline exist.
         raise TimeUp()
-    item = connection.execute(_ATTEMPT_ITEM, {"attempt_id": attempt_id, "question_id": question_id}).first()
-    if item is None:
+    if row.type is None:
         raise NotFound("该题不在本次答卷中", code="question_not_in_attempt")
+    item = row
     chosen = sorted(set(selected))
     if len(chosen) != len(selected):
         raise InvalidAnswer("同一选项不能重复提交")
