@@ -102,12 +102,13 @@ def seed(database_url: str, workdir: Path, employees: int) -> tuple[int, list[st
 class Server:
     """gunicorn with sync workers on a free loopback port."""
 
-    def __init__(self, app: str, env: dict, workers: int):
+    def __init__(self, app: str, env: dict, workers: int, log_path: Path):
         self.port = free_port()
+        self.log_path = log_path
         self.process = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
              "--graceful-timeout", "5", "--log-level", "warning", app],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("w"),
         )
 
     def wait_ready(self, path: str) -> None:
@@ -120,7 +121,7 @@ class Server:
                     return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("server did not start: " + self.process.stderr.read().decode()[-2000:])
+        raise RuntimeError("server did not start: " + self.log_path.read_text()[-2000:])
 
     def worker_rss_mib(self) -> list[float]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
@@ -190,8 +191,8 @@ def run(kind: str, args) -> dict:
     database_url = prepare_database(kind, workdir)
     quiz_id, tokens = seed(database_url, workdir, args.employees)
     env = server_env(database_url, workdir)
-    app_server = Server("wsgi:app", env, args.workers)
-    hello_server = Server("bench.hello:app", env, args.workers)
+    app_server = Server("wsgi:app", env, args.workers, workdir / "app.log")
+    hello_server = Server("bench.hello:app", env, args.workers, workdir / "hello.log")
     try:
         app_server.wait_ready("/login")
         hello_server.wait_ready("/hello")

@@ -10,7 +10,7 @@ from pathlib import Path
 from apiflask import APIFlask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth_setup, cli, errors, web
+from . import auth_setup, cli, errors, ops, web
 from . import config as config_module
 from .api import bp as api_bp
 from .auth import bp as auth_bp
@@ -71,6 +71,7 @@ def _init_extensions(app: APIFlask) -> None:
     auth_setup.init_app(app)
     errors.init_app(app)
     web.init_app(app)
+    ops.init_app(app)
     cli.init_app(app)
 
 

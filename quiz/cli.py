@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import sqlite3
+import subprocess
 from pathlib import Path
 
 import click
@@ -18,7 +22,8 @@ from .services.questions import import_question_records
 
 
 def init_app(app) -> None:
-    for command in (create_user_command, import_questions_command, expire_attempts_command, seed_demo_command):
+    for command in (create_user_command, import_questions_command, expire_attempts_command, seed_demo_command,
+                    backup_command, restore_command):
         app.cli.add_command(command)
 
 
@@ -92,3 +97,78 @@ def seed_demo_command():
     click.echo("已载入内置题库和演示数据。演示账号（密码相同）：")
     for username, password, role in logins:
         click.echo(f"  {username:<10} {password}  ({role})")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path):
+    """Write a consistent copy of the database to PATH while the app keeps running.
+
+    SQLite: the online backup API.  PostgreSQL: pg_dump in its custom format (pg_restore reads it).
+    """
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        source = sqlite3.connect(url.database)
+        target = sqlite3.connect(path)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+    else:
+        _run_pg_tool(["pg_dump", "--format=custom", "--no-owner", f"--file={path}", *_schema_args(url),
+                      _libpq_url(url)])
+    click.echo(f"已备份到 {path}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="确认用备份覆盖当前数据库")
+def restore_command(path: Path, yes: bool):
+    """Replace the database's contents with a backup made by `backup` (stop the app servers first)."""
+    if not yes:
+        raise click.ClickException("恢复会覆盖当前数据库的全部数据；确认无误后加 --yes 再执行")
+    url = db.engine.url
+    db.session.remove()
+    db.engine.dispose()
+    if url.get_backend_name() == "sqlite":
+        source = sqlite3.connect(path)
+        try:
+            if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise click.ClickException("备份文件已损坏，未做任何更改")
+            target = sqlite3.connect(url.database)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+        except sqlite3.DatabaseError as error:
+            raise click.ClickException(f"不是有效的 SQLite 备份文件：{error}") from None
+        finally:
+            source.close()
+    else:
+        _run_pg_tool(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                      f"--dbname={_libpq_url(url)}", str(path)])
+    click.echo(f"已从 {path} 恢复")
+
+
+def _schema_args(url) -> list[str]:
+    """Dump only the schema the app uses when its URL sets a search_path (tests, shared servers)."""
+    options = url.query.get("options", "")
+    match = re.search(r"-c\s*search_path=([A-Za-z0-9_]+)", options if isinstance(options, str) else "")
+    return [f"--schema={match.group(1)}"] if match else []
+
+
+def _libpq_url(url) -> str:
+    """The SQLAlchemy URL as libpq understands it (no +psycopg driver suffix)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _run_pg_tool(command: list[str]) -> None:
+    if shutil.which(command[0]) is None:
+        raise click.ClickException(
+            f"找不到 {command[0]}：请安装与服务器版本一致的 PostgreSQL 客户端（Debian: apt-get install postgresql-client）"
+        )
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise click.ClickException(f"{command[0]} 失败：{result.stderr.strip()[-500:]}")

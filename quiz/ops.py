@@ -1,0 +1,85 @@
+"""Operations: request ids and structured request logs, and the /healthz endpoint."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+import time
+import uuid
+from pathlib import Path
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_login import current_user
+from sqlalchemy import text
+
+from .auth_setup import public
+from .extensions import db
+
+bp = Blueprint("ops", __name__)
+request_log = logging.getLogger("quiz.request")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _start_request():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if request.endpoint != "static" and not request.path.startswith("/bootstrap/"):
+            identity = g.get("api_identity")
+            user_id = identity.id if identity else (current_user.get_id() if current_user else None)
+            request_log.info(json.dumps({
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1),
+                "user": user_id,
+                "ip": request.remote_addr,
+            }, ensure_ascii=False))
+        return response
+
+
+@functools.cache
+def expected_heads(directory: str) -> frozenset[str]:
+    """The migration heads this code ships (read once per process)."""
+    return frozenset(ScriptDirectory(directory).get_heads())
+
+
+def migration_heads(directory: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(heads the code expects, heads the database is at)."""
+    with db.engine.connect() as connection:
+        current = frozenset(MigrationContext.configure(connection).get_current_heads())
+    return expected_heads(directory), current
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    """For load balancers: 200 when the database answers and its schema is current, else 503."""
+    checks = {"database": "ok", "migrations": "current"}
+    status = 200
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure means "not healthy"; the log has the details
+        current_app.logger.exception("health check: database unreachable")
+        checks["database"] = "unreachable"
+        status = 503
+    else:
+        expected, current = migration_heads(str(Path(current_app.root_path).parent / "migrations"))
+        if expected != current:
+            checks["migrations"] = "pending"
+            status = 503
+    db.session.rollback()
+    return jsonify({"status": "ok" if status == 200 else "unhealthy", **checks}), status
