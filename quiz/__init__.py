@@ -17,6 +17,8 @@ from .auth import bp as auth_bp
 from .database import configure_engine, sqlite_engine_options
 from .extensions import bootstrap, csrf, db, limiter, migrate
 from .take import bp as take_bp
+from .training import bp as training_bp
+from .training import verify_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,6 +80,8 @@ def _init_extensions(app: APIFlask) -> None:
 def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(take_bp)
+    app.register_blueprint(training_bp)
+    app.register_blueprint(verify_bp)
     # The API authenticates bearer tokens itself and checks CSRF for cookie sessions.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

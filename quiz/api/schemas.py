@@ -227,3 +227,68 @@ class AnswerOut(Schema):
 
 class LeaveOut(Schema):
     left_page_count = Integer(required=True)
+
+
+# ---------------------------------------------------------------- training (安全知识闯关, progress)
+
+
+class LevelOut(Schema):
+    #: the level's quiz id: start it with POST /api/v1/quizzes/{quiz_id}/attempts
+    quiz_id = Integer(required=True)
+    number = Integer(required=True)
+    title = String(required=True)
+    question_count = Integer(required=True)
+    pass_score = Float(required=True)
+    time_limit_seconds = Integer(allow_none=True, required=True)
+    unlocked = Boolean(required=True)
+    passed = Boolean(required=True)
+    stars = Integer(required=True)
+    best_score = Float(allow_none=True, required=True)
+    max_score = Float(allow_none=True, required=True)
+    attempts = Integer(required=True)
+    in_progress_attempt_id = Integer(allow_none=True, required=True)
+
+
+class LevelSeriesOut(Schema):
+    id = Integer(required=True)
+    title = String(required=True)
+    description = String(required=True)
+    level_count = Integer(required=True)
+    passed_count = Integer(required=True)
+    stars = Integer(required=True)
+    levels = List(Nested(LevelOut), required=True)
+
+
+class LevelSeriesListOut(Schema):
+    series = List(Nested(LevelSeriesOut), required=True)
+
+
+class UnitLevelProgressOut(Schema):
+    unit = Nested(UnitRef, allow_none=True, required=True)
+    employees = Integer(required=True)
+    started = Integer(required=True)
+    completed = Integer(required=True)
+    #: passed[i]: employees of the unit who passed level i+1
+    passed = List(Integer(), required=True)
+
+
+class SeriesUnitsOut(Schema):
+    series_id = Integer(required=True)
+    level_count = Integer(required=True)
+    units = List(Nested(UnitLevelProgressOut), required=True)
+
+
+class CategoryMasteryOut(Schema):
+    category_id = Integer(required=True)
+    name = String(required=True)
+    answered = Integer(required=True)
+    correct = Integer(required=True)
+    share = Float(allow_none=True, required=True)
+
+
+class TrainingProgressOut(Schema):
+    #: N: mastery is the share right in the last N answers of each category
+    window = Integer(required=True)
+    mastery = List(Nested(CategoryMasteryOut), required=True)
+    weakest_category_id = Integer(allow_none=True, required=True)
+    notebook_count = Integer(required=True)

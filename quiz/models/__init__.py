@@ -5,9 +5,15 @@ from .attempts import ATTEMPT_STATUSES, FINAL_STATUSES, Answer, Attempt, Attempt
 from .base import UTCDateTime, utcnow
 from .questions import Category, Question
 from .quizzes import REVIEW_POLICIES, SCORING_POLICIES, Quiz, QuizRule
+from .training import (
+    ANSWER_SOURCES, PRACTICE_MODES, Certificate, HarvestedAttempt, LevelSeries, NotebookEntry,
+    PracticeItem, PracticeSession, TrainingAnswer,
+)
 
 __all__ = [
     "ATTEMPT_STATUSES", "FINAL_STATUSES", "REVIEW_POLICIES", "ROLES", "ROLE_LABELS",
     "SCORING_POLICIES", "UNIT_KINDS", "Answer", "ApiToken", "Attempt", "AttemptQuestion",
     "Category", "Question", "Quiz", "QuizRule", "Unit", "User", "UTCDateTime", "utcnow",
+    "ANSWER_SOURCES", "PRACTICE_MODES", "Certificate", "HarvestedAttempt", "LevelSeries", "NotebookEntry",
+    "PracticeItem", "PracticeSession", "TrainingAnswer",
 ]

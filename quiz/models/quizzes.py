@@ -11,6 +11,8 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 
 REVIEW_POLICIES = ("immediate", "after_close", "never")
+#: "contest": a quiz of the campaign (lists, boards, certificates); "level": one level of a 闯关 series
+QUIZ_KINDS = ("contest", "level")
 SCORING_POLICIES = ("all_or_nothing", "partial")
 
 
@@ -37,6 +39,11 @@ class Quiz(db.Model):
     is_published: Mapped[bool] = mapped_column(default=True, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: "contest" | "level" (a level of a LevelSeries; not listed with contests, never on a board)
+    kind: Mapped[str] = mapped_column(String(16), default="contest", server_default="contest", index=True)
+    #: the 闯关 series of a level quiz, and its place in it (1, 2, ...)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("level_series.id"), index=True)
+    position: Mapped[int | None]
 
     rules: Mapped[list["QuizRule"]] = relationship(
         back_populates="quiz", order_by="QuizRule.position", cascade="all, delete-orphan"

@@ -23,6 +23,8 @@ from ..extensions import db
 from ..models import Answer, Attempt, AttemptQuestion, Question, Quiz, User
 from .clock import campaign_day_start, seconds_until
 from .grading import grade_answer
+from .levels import ensure_level_unlocked
+from .notebook import harvest_attempt
 from .quizzes import draw_question_ids
 
 
@@ -68,6 +70,7 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | No
     expires at its own deadline).
     """
     rng = rng or random.SystemRandom()
+    ensure_level_unlocked(user, quiz)  # training: level N+1 only after level N is passed
     current = in_progress_attempt(user, quiz)
     if current is not None:
         if finalize_if_expired(current, now):
@@ -257,6 +260,8 @@ def _finalize(attempt: Attempt, status: str, finalized_at: datetime) -> None:
     attempt.duration_seconds = max(0, int((finalized_at - attempt.started_at).total_seconds()))
     attempt.passed = score >= quiz.pass_score
     db.session.flush()
+    # training: wrong answers into the notebook, answers into the mastery log (when review is allowed)
+    harvest_attempt(attempt, finalized_at)
 
 
 def _lock_for_finalize(attempt: Attempt) -> Attempt:

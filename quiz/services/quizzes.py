@@ -213,8 +213,11 @@ def get_quiz(quiz_id: int, *, include_unpublished: bool = False) -> Quiz:
 
 
 def published_quizzes() -> list[Quiz]:
+    """Published contest quizzes (the levels of 安全知识闯关 are listed by their series)."""
     return list(
         db.session.scalars(
-            select(Quiz).where(Quiz.is_published.is_(True)).order_by(Quiz.opens_at.desc(), Quiz.id.desc())
+            select(Quiz)
+            .where(Quiz.is_published.is_(True), Quiz.kind == "contest")
+            .order_by(Quiz.opens_at.desc(), Quiz.id.desc())
         )
     )

@@ -1,0 +1,233 @@
+"""Certificates for passed contest attempts: issue, verify, and render as PDF.
+
+The verification code is an HMAC-SHA256 (key: the app's CERTIFICATE_SECRET, by default
+its SECRET_KEY) over the certificate's id, user, quiz, score, maximum score, name and
+date, cut to 80 bits and written as "XXXX-XXXX-XXXX-XXXX" (base32).  It is stored with
+the certificate; :func:`verify_code` looks the row up *and* recomputes the code from the
+row, so a guessed or altered code and an edited row are both refused.  Changing the
+secret invalidates every certificate issued before.
+
+Chinese text uses reportlab's built-in CID font STSong-Light (Adobe-GB1): nothing to
+ship, the viewer supplies the glyphs (Adobe Reader, pdf.js, Chrome, macOS/iOS, poppler
+with any CJK font such as fonts-wqy-zenhei).  Set ``font_path`` to a TrueType (glyf) CJK
+font to embed it instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import re
+from datetime import datetime
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Forbidden, NotFound
+from ..extensions import db
+from ..models import Attempt, Certificate, Quiz, User
+from .clock import to_campaign_tz
+
+CID_FONT = "STSong-Light"
+CODE_PATTERN = re.compile(r"^[A-Z2-7]{16}$")
+
+
+def _mac_message(cert: Certificate) -> bytes:
+    date = to_campaign_tz(cert.passed_at).date().isoformat()
+    parts = [cert.id, cert.user_id, cert.quiz_id, f"{cert.score:g}", f"{cert.max_score:g}", cert.display_name, date]
+    return "|".join(str(part) for part in parts).encode("utf-8")
+
+
+def compute_code(cert: Certificate, secret: bytes) -> str:
+    digest = hmac.new(secret, _mac_message(cert), hashlib.sha256).digest()
+    text = base64.b32encode(digest[:10]).decode("ascii")
+    return "-".join(text[i:i + 4] for i in range(0, 16, 4))
+
+
+def normalize_code(code: str) -> str | None:
+    """Upper-case, without spaces and dashes, "XXXX-XXXX-XXXX-XXXX"; None if it cannot be a code."""
+    compact = re.sub(r"[\s\-]", "", code or "").upper()
+    if not CODE_PATTERN.match(compact):
+        return None
+    return "-".join(compact[i:i + 4] for i in range(0, 16, 4))
+
+
+def eligible(attempt: Attempt, quiz: Quiz) -> bool:
+    return attempt.is_final and bool(attempt.passed) and quiz.kind == "contest"
+
+
+def certificate_for_attempt(attempt: Attempt) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.attempt_id == attempt.id))
+
+
+def issue_certificate(attempt: Attempt, user: User, now: datetime, secret: bytes) -> Certificate:
+    """The certificate of the user's passed contest attempt (created on first request)."""
+    if attempt.user_id != user.id:
+        raise NotFound("答题记录不存在", code="attempt_not_found")
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    if not eligible(attempt, quiz):
+        raise Forbidden("只有及格的竞赛答卷才能下载证书", code="not_eligible")
+    existing = certificate_for_attempt(attempt)
+    if existing is not None:
+        return existing
+    cert = Certificate(
+        attempt_id=attempt.id,
+        user_id=user.id,
+        quiz_id=quiz.id,
+        display_name=user.display_name,
+        unit_name=user.unit.name if user.unit else "",
+        quiz_title=quiz.title,
+        score=attempt.score,
+        max_score=attempt.max_score,
+        passed_at=attempt.submitted_at,
+        issued_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(cert)
+            db.session.flush()  # the id goes into the code
+            cert.code = compute_code(cert, secret)
+            db.session.flush()
+    except IntegrityError:
+        # Another request issued it at the same moment.
+        existing = certificate_for_attempt(attempt)
+        if existing is None:
+            raise
+        return existing
+    return cert
+
+
+def verify_code(code: str, secret: bytes) -> Certificate | None:
+    """The genuine certificate with this code, or None (unknown, malformed or altered)."""
+    normalized = normalize_code(code)
+    if normalized is None:
+        return None
+    cert = db.session.scalar(select(Certificate).where(Certificate.code == normalized))
+    if cert is None:
+        return None
+    if not hmac.compare_digest(compute_code(cert, secret), normalized):
+        return None
+    return cert
+
+
+def user_certificates(user: User) -> list[Certificate]:
+    return list(db.session.scalars(
+        select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.passed_at.desc())
+    ))
+
+
+def passed_contest_attempts(user: User) -> list[Attempt]:
+    """The user's passed contest attempts, best first per quiz (candidates for a certificate)."""
+    return list(db.session.scalars(
+        select(Attempt)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Attempt.user_id == user.id, Attempt.passed.is_(True), Quiz.kind == "contest",
+               Attempt.status.in_(("submitted", "expired")))
+        .order_by(Attempt.submitted_at.desc())
+    ))
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def _register_font(font_path: str | None) -> str:
+    if font_path:
+        name = "CertificateCJK"
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, font_path))
+        return name
+    if CID_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
+    return CID_FONT
+
+
+def _fit(c: canvas.Canvas, text: str, font: str, size: float, max_width: float) -> float:
+    while size > 10 and pdfmetrics.stringWidth(text, font, size) > max_width:
+        size -= 1
+    return size
+
+
+def render_certificate_pdf(cert: Certificate, *, verify_url: str, issuer: str, campaign: str,
+                           font_path: str | None = None) -> bytes:
+    """A one-page landscape A4 certificate with a QR code that opens the verify page."""
+    font = _register_font(font_path)
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    c = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=0)
+    c.setTitle(f"合格证书 - {cert.display_name} - {cert.quiz_title}")
+    c.setAuthor(issuer)
+    c.setSubject(f"验证码 {cert.code}")
+
+    red = colors.HexColor("#c0392b")
+    gold = colors.HexColor("#b8860b")
+    c.setStrokeColor(red)
+    c.setLineWidth(6)
+    c.rect(24, 24, width - 48, height - 48)
+    c.setStrokeColor(gold)
+    c.setLineWidth(1.5)
+    c.rect(36, 36, width - 72, height - 72)
+
+    center = width / 2
+    c.setFillColor(red)
+    c.setFont(font, 44)
+    c.drawCentredString(center, height - 120, "合 格 证 书")
+    c.setFillColor(colors.HexColor("#555555"))
+    c.setFont(font, 14)
+    c.drawCentredString(center, height - 148, campaign)
+
+    c.setFillColor(colors.black)
+    name_line = cert.display_name + (f"（{cert.unit_name}）" if cert.unit_name else "")
+    size = _fit(c, name_line, font, 26, width - 160)
+    c.setFont(font, size)
+    c.drawCentredString(center, height - 215, name_line)
+
+    c.setFont(font, 16)
+    passed_on = to_campaign_tz(cert.passed_at)
+    date_text = f"{passed_on.year}年{passed_on.month}月{passed_on.day}日"
+    lines = [
+        f"于 {date_text} 参加",
+        cert.quiz_title if "“" in cert.quiz_title else f"“{cert.quiz_title}”",
+        f"成绩 {cert.score:g} 分（满分 {cert.max_score:g} 分），成绩合格，特发此证。",
+    ]
+    y = height - 260
+    for line in lines:
+        c.setFont(font, _fit(c, line, font, 18, width - 160))
+        c.drawCentredString(center, y, line)
+        y -= 34
+
+    c.setFont(font, 16)
+    c.drawRightString(width - 90, 120, issuer)
+    c.drawRightString(width - 90, 96, date_text)
+
+    qr = QrCodeWidget(verify_url, barLevel="M")
+    x0, y0, x1, y1 = qr.getBounds()
+    side = 96
+    drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+    drawing.add(qr)
+    renderPDF.draw(drawing, c, 70, 70)
+    c.setFont(font, 11)
+    c.setFillColor(colors.HexColor("#333333"))
+    label = "证书验证码："
+    c.drawString(176, 128, label)
+    # ASCII in a Latin font: the CID font's half-width hyphen is missing in some viewers
+    c.setFont("Courier-Bold", 12)
+    c.drawString(176 + pdfmetrics.stringWidth(label, font, 11), 128, cert.code)
+    c.setFont(font, 11)
+    c.drawString(176, 110, "扫描二维码或访问以下网址验证真伪：")
+    c.setFont("Helvetica", 9)
+    c.drawString(176, 94, verify_url)
+
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
