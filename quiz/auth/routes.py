@@ -5,9 +5,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
-from ..auth_setup import public
+from ..auth_setup import public, roles_required
 from ..database import begin_write, read_only_until_needed
 from ..errors import DomainError
 from ..extensions import db, limiter
@@ -56,7 +56,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@roles_required()
 def logout():
     logout_user()
     flash("您已退出登录。", "info")
