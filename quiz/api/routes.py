@@ -31,7 +31,7 @@ def _login_limit() -> str:
 
 @bp.post("/tokens")
 @public
-@limiter.limit(_login_limit)
+@limiter.limit(_login_limit, deduct_when=lambda response: response.status_code != 201)
 @bp.input(TokenIn, arg_name="body")
 @bp.output(TokenOut, status_code=201)
 @bp.doc(summary="Exchange username and password for a bearer token", responses=[401, 429])
