@@ -169,3 +169,25 @@ def test_user_text_is_escaped(client, build, web_login):
     page = client.get(f"/attempts/{attempt_id}").data.decode()
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b>粗</b>" not in page and "<i>张</i>" not in page
+
+
+def test_change_password_ends_other_sessions_and_tokens(app, build, api):
+    user = build.user("mima")
+    other_device = app.test_client()
+    other_device.post("/login", data={"username": "mima", "password": PASSWORD})
+    token_session = api(user)
+    this_device = app.test_client()
+    this_device.post("/login", data={"username": "mima", "password": PASSWORD})
+    wrong = this_device.post("/account/password", data={"current": "nope", "password": "New-Secret-9",
+                                                          "confirm": "New-Secret-9"})
+    assert "当前密码不正确" in wrong.data.decode()
+    weak = this_device.post("/account/password", data={"current": PASSWORD, "password": "12345678",
+                                                         "confirm": "12345678"})
+    assert "过于常见" in weak.data.decode()
+    ok = this_device.post("/account/password", data={"current": PASSWORD, "password": "New-Secret-9",
+                                                       "confirm": "New-Secret-9"})
+    assert ok.status_code == 302
+    assert this_device.get("/").status_code == 200        # this session goes on
+    assert other_device.get("/").status_code == 302       # the other device is logged out
+    assert token_session.get("/api/v1/me").status_code == 401
+    assert app.test_client().post("/login", data={"username": "mima", "password": "New-Secret-9"}).status_code == 302

@@ -23,3 +23,10 @@ class RegisterForm(FlaskForm):
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)])
     confirm = PasswordField("确认密码", validators=[EqualTo("password", "两次输入的密码不一致")])
     submit = SubmitField("注册")
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码"), Length(max=128)])
+    password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(max=128, message="密码最多 128 个字符")])
+    confirm = PasswordField("确认新密码", validators=[EqualTo("password", "两次输入的密码不一致")])
+    submit = SubmitField("修改密码")

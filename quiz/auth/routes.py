@@ -14,7 +14,7 @@ from ..extensions import db, limiter
 from ..services import accounts
 from ..services.clock import now_utc
 from . import bp
-from .forms import LoginForm, RegisterForm
+from .forms import LoginForm, PasswordChangeForm, RegisterForm
 
 
 def _safe_next(target: str | None) -> str:
@@ -100,3 +100,33 @@ def register():
             flash("注册成功，欢迎参加安全知识学习与竞赛！", "success")
             return redirect(url_for("take.home"))
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles_required()
+def change_password():
+    """Change one's own password; every other session and API token of the user ends."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        read_only_until_needed()
+        config = current_app.config
+        if accounts.authenticate(current_user.username, form.current.data,
+                                 hash_method=config["PASSWORD_HASH_METHOD"]) is None:
+            form.current.errors.append("当前密码不正确")
+        else:
+            try:
+                password_hash = accounts.hash_new_password(
+                    form.password.data, hash_method=config["PASSWORD_HASH_METHOD"],
+                    min_length=config["PASSWORD_MIN_LENGTH"],
+                )
+            except DomainError as error:
+                form.password.errors.append(error.message)
+            else:
+                begin_write()
+                user = current_user._get_current_object()
+                accounts.set_password_hash(user, password_hash, now_utc())
+                db.session.commit()
+                login_user(user)  # this session continues under the new session version
+                flash("密码已修改，其他设备上的登录已失效。", "success")
+                return redirect(url_for("take.home"))
+    return render_template("auth/change_password.html", form=form)
