@@ -14,6 +14,7 @@ from . import auth_setup, cli, errors, ops, web
 from . import config as config_module
 from .api import bp as api_bp
 from .auth import bp as auth_bp
+from .boards import bp as boards_bp
 from .database import configure_engine, sqlite_engine_options
 from .extensions import bootstrap, csrf, db, limiter, migrate
 from .take import bp as take_bp
@@ -80,6 +81,7 @@ def _init_extensions(app: APIFlask) -> None:
 def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(take_bp)
+    app.register_blueprint(boards_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(verify_bp)
     # The API authenticates bearer tokens itself and checks CSRF for cookie sessions.

@@ -13,6 +13,11 @@ from ..extensions import db, limiter
 from ..services import accounts, attempts, questions, quizzes
 from ..services.clock import in_campaign_tz_if_naive, isoformat, now_utc, seconds_until
 from . import bp
+from ..boards import board_cache  # boards
+from ..boards.presenters import cached_json, units_board_json, users_board_json  # boards
+from ..errors import NotFound  # boards
+from ..services.board_cache import cached_units, cached_users  # boards
+from .schemas import LeaderboardUnitsOut, LeaderboardUsersOut, LeaderboardUsersQuery  # boards
 from .presenters import attempt_json, quiz_json, result_json, unit_json, user_json
 from .schemas import (
     AnswerIn, AnswerOut, AttemptOut, CategoriesOut, ImportIn, ImportOut, LeaveOut, QuizIn, QuizOut,
@@ -373,3 +378,39 @@ def training_progress():
         "weakest_category_id": weakest.category_id if weakest else None,
         "notebook_count": notebook.active_count(user),
     }
+
+
+# ---------------------------------------------------------------- boards (issue 4)
+
+
+def _board_quiz(quiz_id: int):
+    """The quiz of a leaderboard; trainers and admins also read unpublished quizzes."""
+    return quizzes.get_quiz(quiz_id, include_unpublished=api_identity().role in ("trainer", "admin"))
+
+
+@bp.get("/quizzes/<int:quiz_id>/leaderboard/units")
+@api_auth()
+@bp.output(LeaderboardUnitsOut)
+@bp.doc(summary="The unit board of a quiz (ranking rules: docs/boards.md)", security=BEARER, responses=[401, 404])
+def leaderboard_units(quiz_id):
+    quiz = _board_quiz(quiz_id)
+    entry = cached_units(board_cache(), quiz, now_utc())
+    # The body is built once per board version and reused (no per-request serialization).
+    return cached_json(("api-units", quiz.id), entry, lambda: units_board_json(entry.value))
+
+
+@bp.get("/quizzes/<int:quiz_id>/leaderboard/users")
+@api_auth()
+@bp.input(LeaderboardUsersQuery, location="query", arg_name="query")
+@bp.output(LeaderboardUsersOut)
+@bp.doc(summary="The individual board of a quiz, whole contest or one unit (rank within the unit)",
+        security=BEARER, responses=[401, 404])
+def leaderboard_users(quiz_id, query):
+    quiz = _board_quiz(quiz_id)
+    cache, now = board_cache(), now_utc()
+    unit_id, limit = query["unit_id"], query["limit"]
+    if unit_id is not None and cached_units(cache, quiz, now).value.unit(unit_id) is None:
+        raise NotFound("单位不存在", code="unit_not_found")
+    entry = cached_users(cache, quiz, now)
+    return cached_json(("api-users", quiz.id, unit_id, limit), entry,
+                       lambda: users_board_json(entry.value, unit_id, limit))

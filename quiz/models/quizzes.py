@@ -37,6 +37,8 @@ class Quiz(db.Model):
     #: "immediate" | "after_close" | "never"
     review_policy: Mapped[str] = mapped_column(String(20), default="immediate")
     is_published: Mapped[bool] = mapped_column(default=True, index=True)
+    #: how the unit board ranks units: "average_score" | "participation_rate" | "composite" (boards)
+    ranking_metric: Mapped[str] = mapped_column(String(20), default="average_score", server_default="average_score")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: "contest" | "level" (a level of a LevelSeries; not listed with contests, never on a board)

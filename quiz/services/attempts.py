@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import AttemptsExhausted, InvalidAnswer, NotFound, QuizClosed, TimeUp
 from ..extensions import db
 from ..models import Answer, Attempt, AttemptQuestion, Question, Quiz, User
+from .board_cache import mark_board_changed
 from .clock import campaign_day_start, seconds_until
 from .grading import grade_answer
 from .levels import ensure_level_unlocked
@@ -260,6 +261,7 @@ def _finalize(attempt: Attempt, status: str, finalized_at: datetime) -> None:
     attempt.duration_seconds = max(0, int((finalized_at - attempt.started_at).total_seconds()))
     attempt.passed = score >= quiz.pass_score
     db.session.flush()
+    mark_board_changed(attempt.quiz_id, finalized_at)  # boards: a new version, so cached boards refresh
     # training: wrong answers into the notebook, answers into the mastery log (when review is allowed)
     harvest_attempt(attempt, finalized_at)
 

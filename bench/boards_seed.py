@@ -1,0 +1,138 @@
+"""Seed a contest for the boards benchmark: units, users and finalized attempts, inserted in bulk.
+
+Used by bench/boards.py; also runnable alone:
+    .venv/bin/python bench/boards_seed.py sqlite:////tmp/boards-bench.sqlite3
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+
+from quiz import create_app  # noqa: E402
+from quiz.extensions import db  # noqa: E402
+from quiz.models import Attempt, BoardVersion, Category, Question, Unit, User  # noqa: E402
+from quiz.services import accounts, quizzes  # noqa: E402
+
+#: The contest window of the seeded quiz: 2026-06-05 .. 2026-07-05 (Shanghai), "now" is mid-June.
+OPENS_AT = datetime(2026, 6, 4, 16, 0, tzinfo=timezone.utc)
+CLOSES_AT = datetime(2026, 7, 4, 16, 0, tzinfo=timezone.utc)
+BENCH_PASSWORD = "Bench-Pass-2026"
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def reset_database(url: str) -> None:
+    """An empty database: a new SQLite file, or PostgreSQL's public schema dropped and recreated."""
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_app(url: str, instance: str):
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": FAST_HASH,
+                       "RATELIMIT_ENABLED": False})
+
+
+def seed(url: str, instance: str, *, units: int = 300, users: int = 30_000, attempts: int = 100_000,
+         seed_value: int = 2026) -> dict:
+    """Migrate and fill the database; returns ids the benchmark needs and the seeding time."""
+    rng = random.Random(seed_value)
+    reset_database(url)
+    app = make_app(url, instance)
+    started = time.perf_counter()
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        session = db.session
+        now = OPENS_AT + timedelta(days=12)
+        session.execute(insert(Unit), [
+            {"name": f"单位{i:03d}", "kind": ("科室", "局属单位", "企业")[i % 3],
+             "headcount": None if i % 3 == 0 else 60 + (i * 37) % 140, "created_at": now}
+            for i in range(1, units + 1)
+        ])
+        category = Category(name="综合", created_at=now)
+        session.add(category)
+        session.flush()
+        session.execute(insert(Question), [
+            {"category_id": category.id, "type": "single", "stem": f"基准题{i}", "stem_key": f"bench{i}",
+             "options": ["甲", "乙", "丙", "丁"], "correct": [1], "explanation": "", "difficulty": 2, "points": 1,
+             "source": "", "is_active": True, "created_at": now, "updated_at": now}
+            for i in range(60)
+        ])
+        unit_ids = list(session.scalars(text("SELECT id FROM unit ORDER BY id")))
+        password_hash = accounts.hash_new_password(BENCH_PASSWORD, hash_method=FAST_HASH, min_length=8)
+        surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+        given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+        rows = []
+        for i in range(1, users + 1):
+            name = rng.choice(surnames) + "".join(rng.choice(given) for _ in range(rng.choice((1, 2))))
+            rows.append({"username": f"u{i:05d}", "display_name": name, "unit_id": unit_ids[(i * 7919) % len(unit_ids)],
+                         "role": "employee", "password_hash": password_hash, "is_enabled": i % 97 != 0,
+                         "session_version": 1, "created_at": now})
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(User), rows[start:start + 5000])
+        admin = accounts.create_user("benchadmin", password_hash=password_hash, display_name="基准管理员",
+                                     unit=None, role="admin")
+        quiz = quizzes.create_quiz(
+            title="“测测你的安全力”安全知识竞赛（基准）", rules=[quizzes.RuleSpec(count=25, type="single", points=4)],
+            time_limit_seconds=1200, created_by=admin, opens_at=OPENS_AT, closes_at=CLOSES_AT,
+            max_attempts=None, pass_score=60, shuffle_questions=False,
+        )
+        quiz.ranking_metric = "composite"
+        user_ids = list(session.scalars(text("SELECT id FROM user_account WHERE role = 'employee' ORDER BY id")))
+        # About 80 % of users take part, with 1 to 8 attempts each.
+        participants = rng.sample(user_ids, int(len(user_ids) * 0.8))
+        per_user = {uid: 1 for uid in participants}
+        for _ in range(attempts - len(participants)):
+            per_user[rng.choice(participants)] += 1
+        span = int((now - OPENS_AT).total_seconds())
+        batch = []
+        for uid, count in per_user.items():
+            for number in range(1, count + 1):
+                submitted = OPENS_AT + timedelta(seconds=rng.randrange(span))
+                seconds = rng.randrange(120, 1200)
+                score = float(4 * min(25, max(0, round(rng.gauss(19, 4)))))
+                status = "expired" if seconds >= 1190 else "submitted"
+                batch.append({
+                    "user_id": uid, "quiz_id": quiz.id, "number": number, "status": status,
+                    "started_at": submitted - timedelta(seconds=seconds), "deadline_at": submitted + timedelta(seconds=1200 - seconds),
+                    "submitted_at": submitted, "score": score, "max_score": 100.0, "correct_count": int(score // 4),
+                    "question_count": 25, "duration_seconds": seconds, "passed": score >= 60, "left_page_count": 0,
+                })
+                if len(batch) == 10_000:
+                    session.execute(insert(Attempt), batch)
+                    batch = []
+        if batch:
+            session.execute(insert(Attempt), batch)
+        session.add(BoardVersion(quiz_id=quiz.id, version=1, changed_at=now))
+        session.commit()
+        if db.engine.dialect.name == "postgresql":
+            session.execute(text("ANALYZE"))
+            session.commit()
+        else:
+            session.execute(text("ANALYZE"))
+            session.commit()
+        info = {"quiz_id": quiz.id, "admin": "benchadmin", "password": BENCH_PASSWORD,
+                "seconds": time.perf_counter() - started, "participants": len(participants)}
+        db.session.remove()
+        db.engine.dispose()
+    return info
+
+
+if __name__ == "__main__":
+    print(seed(sys.argv[1], "/tmp/boards-bench-instance"))

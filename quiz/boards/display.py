@@ -1,0 +1,153 @@
+"""The big-screen display (LED screens): a public, read-only, revocable link per screen.
+
+The page renders the current figures and then ``static/js/boards_display.js`` fetches
+``/data`` every few seconds and patches the DOM in place (no reload, no flicker).
+Names are masked (张*三) unless an admin turned masking off for the link.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth_setup import public, roles_required
+from ..extensions import db
+from ..models import DisplayLink
+from ..services.board_cache import cached_units, cached_users
+from ..services.board_links import (
+    create_display_link, get_display_link, mask_name, resolve_display_token, revoke_display_link,
+    set_display_masking,
+)
+from ..services.clock import isoformat, now_utc
+from . import board_cache, bp
+from .presenters import cached_json, unit_json
+from .routes import ActionForm, board_quiz, chart_stamp, metric_label, render_settings, svg_response
+
+#: how many individuals the big screen shows
+DISPLAY_TOP_USERS = 20
+
+
+def _link_or_404(token: str) -> DisplayLink:
+    link = resolve_display_token(token)
+    if link is None:
+        abort(404)
+    return link
+
+
+def display_payload(link: DisplayLink, token: str) -> dict:
+    """Everything the big screen shows, masked as the link says."""
+    quiz = link.quiz
+    cache, now = board_cache(), now_utc()
+    units = cached_units(cache, quiz, now).value
+    users = cached_users(cache, quiz, now).value
+    summary = units.summary
+    stamp = chart_stamp(quiz)
+    return {
+        "quiz": quiz.title,
+        "metric": units.metric,
+        "metric_label": metric_label(quiz),
+        "updated_at": isoformat(units.updated_at),
+        "summary": {
+            "headcount": summary.headcount,
+            "participants": summary.participants,
+            "participation_rate": summary.participation_rate,
+            "average_score": summary.average_score,
+            "pass_rate": summary.pass_rate,
+            "full_marks": summary.full_marks,
+            "attempts": summary.attempts,
+        },
+        "units": [unit_json(row) for row in units.units],
+        "users": [
+            {
+                "rank": row.rank,
+                "display_name": mask_name(row.display_name) if link.mask_names else row.display_name,
+                "unit": row.unit,
+                "best_score": row.best_score,
+                "duration_seconds": row.duration_seconds,
+            }
+            for row in (users.users or [])[:DISPLAY_TOP_USERS]
+        ],
+        "charts": {
+            name: url_for("boards.display_chart", token=token, name=name, theme="dark", v=stamp)
+            for name in ("participation", "daily")
+        },
+    }
+
+
+@bp.get("/display/<token>")
+@public
+def display(token: str):
+    """The full-screen board for LED screens (no login: the link is the key)."""
+    link = _link_or_404(token)
+    return render_template("boards/display.html", link=link, quiz=link.quiz, data=display_payload(link, token),
+                           data_url=url_for("boards.display_data", token=token))
+
+
+@bp.get("/display/<token>/data")
+@public
+def display_data(token: str):
+    """The big screen's figures as JSON (fetched every few seconds by the page)."""
+    link = _link_or_404(token)
+    cache, now = board_cache(), now_utc()
+    units = cached_units(cache, link.quiz, now)
+    users = cached_users(cache, link.quiz, now)
+    # Built once per (link, units entry, users entry); the users entry's identity rides in the key.
+    response = cached_json(("display", link.id, link.mask_names, users.version, users.computed_at), units,
+                           lambda: display_payload(link, token))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/display/<token>/charts/<name>.svg")
+@public
+def display_chart(token: str, name: str):
+    link = _link_or_404(token)
+    return svg_response(link.quiz, name, "dark")
+
+
+# ---------------------------------------------------------------- managing links (admins)
+
+
+@bp.post("/quizzes/<int:quiz_id>/links")
+@roles_required("admin")
+def create_link(quiz_id: int):
+    """Create a display link and show its URL once (only its hash is kept)."""
+    quiz = board_quiz(quiz_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash("页面已过期，请重试。", "warning")
+        return redirect(url_for("boards.settings", quiz_id=quiz.id))
+    token, link = create_display_link(
+        quiz, request.form.get("label", ""), created_by=current_user, now=now_utc(),
+        mask_names=request.form.get("mask_names") != "off",
+    )
+    db.session.commit()
+    url = url_for("boards.display", token=token, _external=True)
+    return render_settings(quiz, new_link=link, new_link_url=url)
+
+
+def _managed_link(link_id: int) -> DisplayLink:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return get_display_link(link_id)
+
+
+@bp.post("/links/<int:link_id>/mask")
+@roles_required("admin")
+def toggle_mask(link_id: int):
+    link = _managed_link(link_id)
+    set_display_masking(link, not link.mask_names)
+    db.session.commit()
+    flash(f"“{link.label}”已{'开启' if link.mask_names else '关闭'}姓名脱敏。", "success")
+    return redirect(url_for("boards.settings", quiz_id=link.quiz_id))
+
+
+@bp.post("/links/<int:link_id>/revoke")
+@roles_required("admin")
+def revoke_link(link_id: int):
+    link = _managed_link(link_id)
+    revoke_display_link(link, now_utc())
+    db.session.commit()
+    flash(f"大屏链接“{link.label}”已停用，使用该链接的屏幕将无法再显示。", "success")
+    return redirect(url_for("boards.settings", quiz_id=link.quiz_id))

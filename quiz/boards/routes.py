@@ -1,0 +1,288 @@
+"""Board pages for signed-in users, charts, exports, the print page and the campaign summary."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from urllib.parse import quote
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField
+
+from ..auth_setup import roles_required
+from ..extensions import db
+from ..models import RANKING_METRIC_LABELS, RANKING_METRICS, Quiz
+from ..services import quizzes
+from ..services.board_cache import Entry, cached_trend, cached_units, cached_users, mark_board_changed
+from ..services.board_links import quiz_display_links
+from ..services.charts import CHART_NAMES, band_labels, daily_chart, participation_chart, score_distribution_chart
+from ..services.clock import now_utc
+from . import board_cache, bp
+from .exports import boards_workbook, summary_workbook
+from .presenters import board_users, ranking_rules
+
+MANAGERS = ("trainer", "admin")
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class MetricForm(FlaskForm):
+    ranking_metric = SelectField("单位排名依据", choices=[SelectChoice(m, RANKING_METRIC_LABELS[m]) for m in RANKING_METRICS])
+
+
+class ActionForm(FlaskForm):
+    """A button-only form (CSRF protection)."""
+
+
+def board_quiz(quiz_id: int) -> Quiz:
+    """The quiz whose boards are asked for; trainers and admins also see unpublished ones."""
+    manager = current_user.is_authenticated and current_user.role in MANAGERS
+    return quizzes.get_quiz(quiz_id, include_unpublished=manager)
+
+
+def metric_label(quiz: Quiz) -> str:
+    return RANKING_METRIC_LABELS.get(quiz.ranking_metric, RANKING_METRIC_LABELS["average_score"])
+
+
+# ---------------------------------------------------------------- charts
+
+_SVGS: OrderedDict = OrderedDict()
+_SVGS_LOCK = threading.Lock()
+
+
+def chart_entry(quiz: Quiz, name: str) -> Entry:
+    cache, now = board_cache(), now_utc()
+    return cached_trend(cache, quiz, now) if name == "daily" else cached_units(cache, quiz, now)
+
+
+def chart_stamp(quiz: Quiz) -> str:
+    """Changes whenever any chart of the quiz may change (for cache-busting image URLs)."""
+    units = cached_units(board_cache(), quiz, now_utc())
+    return f"{units.version}-{int(units.computed_at)}"
+
+
+def svg_response(quiz: Quiz, name: str, theme: str) -> Response:
+    """A chart as SVG, rendered once per cache entry and theme."""
+    if name not in CHART_NAMES:
+        abort(404)
+    theme = "dark" if theme == "dark" else "light"
+    entry = chart_entry(quiz, name)
+    key = (quiz.id, name, theme, entry.version, entry.computed_at)
+    svg = _SVGS.get(key)
+    if svg is None:
+        if name == "participation":
+            svg = participation_chart(entry.value.units, theme)
+        elif name == "scores":
+            svg = score_distribution_chart(entry.value.summary, entry.value.max_score, theme)
+        else:
+            svg = daily_chart(entry.value, theme)
+        with _SVGS_LOCK:
+            _SVGS[key] = svg
+            while len(_SVGS) > 128:
+                _SVGS.popitem(last=False)
+    response = Response(svg, mimetype="image/svg+xml")
+    # The URL carries the data version (?v=...), so a short private cache is safe.
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.get("/quizzes/<int:quiz_id>/charts/<name>.svg")
+@roles_required()
+def chart(quiz_id: int, name: str):
+    return svg_response(board_quiz(quiz_id), name, request.args.get("theme", "light"))
+
+
+# ---------------------------------------------------------------- pages
+
+
+@bp.get("/")
+@roles_required()
+def index():
+    """The quizzes with boards (trainers and admins also see unpublished ones)."""
+    if current_user.role in MANAGERS:
+        items = list(db.session.scalars(db.select(Quiz).order_by(Quiz.opens_at.desc(), Quiz.id.desc())))
+    else:
+        items = quizzes.published_quizzes()
+    if len(items) == 1:
+        return redirect(url_for("boards.units", quiz_id=items[0].id))
+    return render_template("boards/index.html", quizzes=items)
+
+
+@bp.get("/quizzes/<int:quiz_id>/")
+@roles_required()
+def units(quiz_id: int):
+    """The unit board: the signed-in user's unit highlighted, with the contest's charts."""
+    quiz = board_quiz(quiz_id)
+    entry = cached_units(board_cache(), quiz, now_utc())
+    return render_template(
+        "boards/units.html",
+        quiz=quiz,
+        standings=entry.value,
+        summary=entry.value.summary,
+        metric_label=metric_label(quiz),
+        rules=ranking_rules(metric_label(quiz)),
+        stamp=chart_stamp(quiz),
+        my_unit_id=current_user.unit_id,
+        tab="units",
+    )
+
+
+def _unit_filter(unit_param: str | None) -> int | None:
+    if unit_param in (None, "", "all"):
+        return None
+    if unit_param == "mine":
+        return current_user.unit_id
+    try:
+        return int(unit_param)
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/quizzes/<int:quiz_id>/users")
+@roles_required()
+def users(quiz_id: int):
+    """The individual board: the whole contest or one unit, 50 a page, the signed-in user highlighted."""
+    quiz = board_quiz(quiz_id)
+    cache, now = board_cache(), now_utc()
+    standings = cached_users(cache, quiz, now).value
+    unit_board = cached_units(cache, quiz, now).value
+    unit_id = _unit_filter(request.args.get("unit"))
+    unit = unit_board.unit(unit_id) if unit_id is not None else None
+    if unit_id is not None and unit is None:
+        abort(404)
+    rows = board_users(standings, unit_id)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    me = standings.user(current_user.id)
+    return render_template(
+        "boards/users.html",
+        quiz=quiz,
+        standings=standings,
+        rows=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
+        total=len(rows),
+        page=page,
+        pages=pages,
+        unit=unit,
+        unit_param=request.args.get("unit", ""),
+        units=sorted(unit_board.units, key=lambda u: u.unit),
+        me=me,
+        my_unit_id=current_user.unit_id,
+        tab="users",
+    )
+
+
+@bp.get("/quizzes/<int:quiz_id>/print")
+@roles_required()
+def print_view(quiz_id: int):
+    """Both boards on a print-friendly page (the individual board's first ``top`` rows)."""
+    quiz = board_quiz(quiz_id)
+    cache, now = board_cache(), now_utc()
+    unit_board = cached_units(cache, quiz, now).value
+    standings = cached_users(cache, quiz, now).value
+    top = min(max(request.args.get("top", 100, type=int) or 100, 10), 1000)
+    return render_template(
+        "boards/print.html",
+        quiz=quiz,
+        standings=unit_board,
+        summary=unit_board.summary,
+        users=(standings.users or [])[:top],
+        total_users=len(standings.users or []),
+        top=top,
+        metric_label=metric_label(quiz),
+        rules=ranking_rules(metric_label(quiz)),
+    )
+
+
+@bp.get("/quizzes/<int:quiz_id>/summary")
+@roles_required(*MANAGERS)
+def summary(quiz_id: int):
+    """活动总结: the contest's overall figures, per-unit participation and ranking, with the charts."""
+    quiz = board_quiz(quiz_id)
+    cache, now = board_cache(), now_utc()
+    unit_board = cached_units(cache, quiz, now).value
+    trend = cached_trend(cache, quiz, now).value
+    return render_template(
+        "boards/summary.html",
+        quiz=quiz,
+        standings=unit_board,
+        summary=unit_board.summary,
+        trend=trend,
+        bands=list(zip(band_labels(unit_board.max_score), unit_board.summary.score_bands)),
+        active_units=sum(1 for u in unit_board.units if u.participants),
+        idle_units=[u for u in unit_board.units if not u.participants],
+        metric_label=metric_label(quiz),
+        rules=ranking_rules(metric_label(quiz)),
+        stamp=chart_stamp(quiz),
+    )
+
+
+def _xlsx(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype=XLSX)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=boards.xlsx; filename*=UTF-8''{quote(filename)}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/quizzes/<int:quiz_id>/export.xlsx")
+@roles_required(*MANAGERS)
+def export(quiz_id: int):
+    """Both boards as .xlsx (单位排名, 个人排名, 排名规则)."""
+    quiz = board_quiz(quiz_id)
+    cache, now = board_cache(), now_utc()
+    data = boards_workbook(quiz.title, cached_units(cache, quiz, now).value, cached_users(cache, quiz, now).value,
+                           metric_label(quiz))
+    return _xlsx(data, f"{quiz.title}-排行榜.xlsx")
+
+
+@bp.get("/quizzes/<int:quiz_id>/summary.xlsx")
+@roles_required(*MANAGERS)
+def summary_export(quiz_id: int):
+    """活动总结 as .xlsx."""
+    quiz = board_quiz(quiz_id)
+    cache, now = board_cache(), now_utc()
+    data = summary_workbook(quiz.title, cached_units(cache, quiz, now).value, cached_trend(cache, quiz, now).value,
+                            metric_label(quiz))
+    return _xlsx(data, f"{quiz.title}-活动总结.xlsx")
+
+
+# ---------------------------------------------------------------- settings
+
+
+def render_settings(quiz: Quiz, *, new_link=None, new_link_url: str | None = None):
+    return render_template(
+        "boards/settings.html",
+        quiz=quiz,
+        form=MetricForm(ranking_metric=quiz.ranking_metric),
+        action_form=ActionForm(),
+        links=quiz_display_links(quiz) if current_user.role == "admin" else [],
+        new_link=new_link,
+        new_link_url=new_link_url,
+        metric_labels=RANKING_METRIC_LABELS,
+    )
+
+
+@bp.get("/quizzes/<int:quiz_id>/settings")
+@roles_required(*MANAGERS)
+def settings(quiz_id: int):
+    """The unit ranking metric (trainers, admins) and the big-screen links (admins)."""
+    return render_settings(board_quiz(quiz_id))
+
+
+@bp.post("/quizzes/<int:quiz_id>/metric")
+@roles_required(*MANAGERS)
+def set_metric(quiz_id: int):
+    quiz = board_quiz(quiz_id)
+    form = MetricForm()
+    if not form.validate_on_submit():
+        flash("排名依据无效，请重新选择。", "warning")
+        return redirect(url_for("boards.settings", quiz_id=quiz.id))
+    if quiz.ranking_metric != form.ranking_metric.data:
+        quiz.ranking_metric = form.ranking_metric.data
+        mark_board_changed(quiz.id, now_utc())  # the boards re-rank at once
+    db.session.commit()
+    flash(f"单位排名依据已改为：{RANKING_METRIC_LABELS[quiz.ranking_metric]}", "success")
+    return redirect(url_for("boards.units", quiz_id=quiz.id))

@@ -1,0 +1,341 @@
+"""Cached boards: recomputed once per board version (or TTL), one request at a time.
+
+* A quiz's **board version** lives in the database (``board_version``) and is bumped by
+  :func:`mark_board_changed` inside the transaction that finalizes an attempt, so every
+  worker sees a submit as soon as it commits.  Workers read the version at most every
+  ``version_check_seconds`` (0.5 s by default); a bump made by this process is seen at
+  once.  So a submit shows on the boards within a second.
+* Entries are keyed by quiz and section and remember the version they were computed
+  for; an entry is fresh while its version is current and it is younger than ``ttl``
+  (the TTL picks up changes that bump no version: a unit's headcount, a user moved).
+* **Single flight**: when an entry is missing or stale, one request takes the lock and
+  recomputes; the others keep serving the stale entry meanwhile (or, when there is
+  none yet, wait for the lock holder).  Without Redis the store and its locks are per
+  process (each gunicorn worker recomputes once); with ``REDIS_URL`` the entries are
+  shared and the lock is ``SET NX`` in Redis, so only one request in the whole
+  deployment recomputes.  Each process keeps the entry it decoded last, so a warm
+  request touches neither the database nor Redis.
+
+No Flask here: the blueprint builds a :class:`BoardCache` from the app's config.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import BoardVersion, Quiz
+from . import rankings
+from .rankings import Standings, Summary, TrendDay, UnitStanding, UserStanding
+
+log = logging.getLogger(__name__)
+
+#: Process-wide count of version bumps made by this process, per quiz.
+_LOCAL_BUMPS: dict[int, int] = {}
+
+
+def mark_board_changed(quiz_id: int, now: datetime) -> None:
+    """Bump the quiz's board version in the current transaction (called when an attempt is finalized)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(BoardVersion).values(quiz_id=quiz_id, version=1, changed_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=["quiz_id"],
+        set_={"version": BoardVersion.version + 1, "changed_at": statement.excluded.changed_at},
+    )
+    db.session.execute(statement)
+    _LOCAL_BUMPS[quiz_id] = _LOCAL_BUMPS.get(quiz_id, 0) + 1
+
+
+def read_board_version(quiz_id: int) -> int:
+    return db.session.scalar(select(BoardVersion.version).where(BoardVersion.quiz_id == quiz_id)) or 0
+
+
+@dataclass(slots=True)
+class Entry:
+    version: int
+    computed_at: float  # wall-clock seconds (shared between processes through Redis)
+    value: Any
+
+
+# ---------------------------------------------------------------- stores
+
+
+class MemoryStore:
+    """Entries and locks of this process only."""
+
+    shared = False
+
+    def __init__(self) -> None:
+        self._entries: dict[str, Entry] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        return self._entries.get(key)
+
+    def put(self, key: str, entry: Entry) -> None:
+        self._entries[key] = entry
+
+    def _lock(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def try_lock(self, key: str, timeout: float = 0) -> str | None:
+        acquired = self._lock(key).acquire(timeout=timeout) if timeout else self._lock(key).acquire(blocking=False)
+        return "local" if acquired else None
+
+    def unlock(self, key: str, token: str) -> None:
+        self._lock(key).release()
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class RedisStore:
+    """Entries shared by all workers; the recompute lock is ``SET key token NX PX``."""
+
+    shared = True
+    _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+    def __init__(self, client, *, prefix: str = "quiz:boards", lock_seconds: float = 30, poll_seconds: float = 0.02):
+        self.client = client
+        self.prefix = prefix
+        self.lock_ms = int(lock_seconds * 1000)
+        self.poll_seconds = poll_seconds
+        self._release = client.register_script(self._RELEASE)
+
+    def get(self, key: str) -> Entry | None:
+        raw = self.client.get(f"{self.prefix}:{key}")
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return Entry(data["version"], data["computed_at"], data["value"])
+
+    def put(self, key: str, entry: Entry) -> None:
+        payload = json.dumps(
+            {"version": entry.version, "computed_at": entry.computed_at, "value": entry.value},
+            ensure_ascii=False, separators=(",", ":"),
+        )
+        # Kept a day: stale entries are still served while one request recomputes.
+        self.client.set(f"{self.prefix}:{key}", payload, ex=24 * 3600)
+
+    def try_lock(self, key: str, timeout: float = 0) -> str | None:
+        token = secrets.token_hex(8)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.client.set(f"{self.prefix}:lock:{key}", token, nx=True, px=self.lock_ms):
+                return token
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(self.poll_seconds)
+
+    def unlock(self, key: str, token: str) -> None:
+        self._release(keys=[f"{self.prefix}:lock:{key}"], args=[token])
+
+    def clear(self) -> None:
+        for name in self.client.scan_iter(f"{self.prefix}:*"):
+            self.client.delete(name)
+
+
+# ---------------------------------------------------------------- the cache
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How a section's value travels through a shared store (JSON, never pickle)."""
+
+    encode: Callable[[Any], Any]
+    decode: Callable[[Any], Any]
+
+
+IDENTITY = Codec(lambda value: value, lambda value: value)
+
+
+class BoardCache:
+    def __init__(self, store=None, *, ttl: float = 30.0, version_check_seconds: float = 0.5,
+                 wait_seconds: float = 15.0, clock: Callable[[], float] = time.time):
+        self.store = store or MemoryStore()
+        self.ttl = ttl
+        self.version_check_seconds = version_check_seconds
+        self.wait_seconds = wait_seconds
+        self.clock = clock
+        #: decoded entries of this process (for a shared store; the memory store is its own)
+        self._decoded: dict[str, Entry] = {}
+        self._versions: dict[int, tuple[int, float, int]] = {}
+        #: how many times this process computed each key (tests and the benchmark read it)
+        self.computations: dict[str, int] = {}
+
+    # -- versions
+
+    def version(self, quiz_id: int, read: Callable[[int], int] = read_board_version) -> int:
+        bumps = _LOCAL_BUMPS.get(quiz_id, 0)
+        now = self.clock()
+        known = self._versions.get(quiz_id)
+        if known is not None and known[2] == bumps and now - known[1] < self.version_check_seconds:
+            return known[0]
+        version = read(quiz_id)
+        self._versions[quiz_id] = (version, now, bumps)
+        return version
+
+    def forget_versions(self) -> None:
+        self._versions.clear()
+
+    # -- entries
+
+    def is_fresh(self, entry: Entry | None, version: int) -> bool:
+        return entry is not None and entry.version == version and self.clock() - entry.computed_at < self.ttl
+
+    def peek(self, key: str) -> Entry | None:
+        return self._decoded.get(key) if self.store.shared else self.store.get(key)
+
+    def _remote(self, key: str, codec: Codec) -> Entry | None:
+        if not self.store.shared:
+            return None
+        entry = self.store.get(key)
+        if entry is None:
+            return None
+        local = self._decoded.get(key)
+        if local is not None and local.version == entry.version and local.computed_at == entry.computed_at:
+            return local
+        decoded = Entry(entry.version, entry.computed_at, codec.decode(entry.value))
+        self._decoded[key] = decoded
+        return decoded
+
+    def _compute(self, key: str, version: int, compute: Callable[[], Any], codec: Codec) -> Entry:
+        value = compute()
+        entry = Entry(version, self.clock(), value)
+        self.computations[key] = self.computations.get(key, 0) + 1
+        if self.store.shared:
+            self.store.put(key, Entry(version, entry.computed_at, codec.encode(value)))
+            self._decoded[key] = entry
+        else:
+            self.store.put(key, entry)
+        return entry
+
+    def get(self, key: str, version: int, compute: Callable[[], Any], codec: Codec = IDENTITY) -> Entry:
+        """The entry for ``key`` at ``version``: cached if fresh, else recomputed by one request only."""
+        local = self.peek(key)
+        if self.is_fresh(local, version):
+            return local
+        remote = self._remote(key, codec)
+        if self.is_fresh(remote, version):
+            return remote
+        stale = remote or local
+        token = self.store.try_lock(key)
+        if token is None and stale is not None:
+            return stale  # someone else is recomputing: serve what we have meanwhile
+        if token is None:
+            token = self._wait_for(key, version, codec)
+            if isinstance(token, Entry):
+                return token
+        try:
+            # Double-checked: the previous lock holder may have just stored it.
+            current = self._remote(key, codec) if self.store.shared else self.store.get(key)
+            if self.is_fresh(current, version):
+                return current
+            return self._compute(key, version, compute, codec)
+        finally:
+            if token is not None:
+                self.store.unlock(key, token)
+
+    def _wait_for(self, key: str, version: int, codec: Codec) -> Entry | str | None:
+        """Nothing to serve yet: wait until the lock holder stores the entry, or take the lock."""
+        deadline = time.monotonic() + self.wait_seconds
+        while time.monotonic() < deadline:
+            token = self.store.try_lock(key, timeout=0.05)
+            if token is not None:
+                return token
+            entry = self._remote(key, codec) if self.store.shared else self.store.get(key)
+            if entry is not None and entry.version == version:
+                return entry
+        log.warning("board cache: gave up waiting for %s; computing without the lock", key)
+        return None
+
+    def clear(self) -> None:
+        self.store.clear()
+        self._decoded.clear()
+        self._versions.clear()
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _ts(value: datetime) -> float:
+    return value.timestamp()
+
+
+def _dt(value: float) -> datetime:
+    return datetime.fromtimestamp(value, timezone.utc)
+
+
+def _encode_standings(s: Standings) -> dict:
+    return {
+        "quiz_id": s.quiz_id, "metric": s.metric, "updated_at": _ts(s.updated_at), "max_score": s.max_score,
+        "pass_score": s.pass_score,
+        "units": [[u.rank, u.unit_id, u.unit, u.kind, u.headcount, u.headcount_is_set, u.participants,
+                   u.participation_rate, u.average_score, u.pass_rate, u.full_marks, u.metric_value] for u in s.units],
+        "summary": None if s.summary is None else [s.summary.units, s.summary.headcount, s.summary.participants, s.summary.unit_participants,
+                    s.summary.participation_rate, s.summary.attempts, s.summary.average_score, s.summary.pass_rate,
+                    s.summary.full_marks, s.summary.score_bands],
+        "users": None if s.users is None else [
+            [u.rank, u.unit_rank, u.user_id, u.display_name, u.unit_id, u.unit, u.best_score, u.max_score,
+             u.duration_seconds, _ts(u.submitted_at), u.passed] for u in s.users],
+    }
+
+
+def _decode_standings(d: dict) -> Standings:
+    users = None
+    if d["users"] is not None:
+        users = [UserStanding(*row[:9], _dt(row[9]), row[10]) for row in d["users"]]
+    standings = Standings(
+        quiz_id=d["quiz_id"], metric=d["metric"], updated_at=_dt(d["updated_at"]), max_score=d["max_score"],
+        pass_score=d["pass_score"], units=[UnitStanding(*row) for row in d["units"]],
+        summary=None if d["summary"] is None else Summary(*d["summary"]), users=users,
+    )
+    return standings.index()
+
+
+def _encode_trend(days: list[TrendDay]) -> list:
+    return [[d.day.isoformat(), d.attempts, d.active_users, d.new_participants, d.cumulative_participants,
+             d.cumulative_rate] for d in days]
+
+
+def _decode_trend(rows: list) -> list[TrendDay]:
+    return [TrendDay(date.fromisoformat(row[0]), *row[1:]) for row in rows]
+
+
+STANDINGS = Codec(_encode_standings, _decode_standings)
+TREND = Codec(_encode_trend, _decode_trend)
+
+
+def cached_units(cache: BoardCache, quiz: Quiz, now: datetime) -> Entry:
+    """The unit board and contest summary of ``quiz`` (``entry.value`` is a Standings without users)."""
+    return cache.get(f"{quiz.id}:units", cache.version(quiz.id),
+                     lambda: rankings.get_standings(quiz, now, units=True, users=False), STANDINGS)
+
+
+def cached_users(cache: BoardCache, quiz: Quiz, now: datetime) -> Entry:
+    """The individual board of ``quiz`` (``entry.value`` is a Standings with users, without units)."""
+    return cache.get(f"{quiz.id}:users", cache.version(quiz.id),
+                     lambda: rankings.get_standings(quiz, now, units=False, users=True), STANDINGS)
+
+
+def cached_trend(cache: BoardCache, quiz: Quiz, now: datetime) -> Entry:
+    """The daily participation of ``quiz`` (``entry.value`` is a list of TrendDay)."""
+    headcount = cached_units(cache, quiz, now).value.summary.headcount
+    return cache.get(f"{quiz.id}:trend", cache.version(quiz.id),
+                     lambda: rankings.participation_trend(quiz, now, headcount), TREND)
