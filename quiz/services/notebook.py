@@ -45,8 +45,9 @@ def _insert(model):
 
 def apply_results(user_id: int, results: list[Result], now: datetime, source: str) -> None:
     """Update the notebook for graded answers (each question at most once in ``results``)."""
-    wrong = [r.question_id for r in results if not r.is_correct]
-    right = [r.question_id for r in results if r.is_correct]
+    # Sorted, so concurrent writers for one employee lock rows in the same order (no deadlock).
+    wrong = sorted(r.question_id for r in results if not r.is_correct)
+    right = sorted(r.question_id for r in results if r.is_correct)
     if wrong:
         statement = _insert(NotebookEntry).values([
             {"user_id": user_id, "question_id": qid, "is_active": True, "wrong_count": 1, "right_streak": 0,
