@@ -62,6 +62,12 @@ def _config(theme: str, **extra) -> dict:
     }
 
 
+def _count_ticks(largest: int) -> list[int]:
+    """Whole-number axis labels for counts of people (pygal would pick 0.5 steps)."""
+    step = max(1, -(-largest // 6))
+    return list(range(0, max(largest, 1) + step, step))
+
+
 def _empty(chart, message: str) -> str:
     chart.no_data_text = message
     return _clean(chart.render(is_unicode=True))
@@ -75,9 +81,9 @@ def participation_chart(units: Sequence[UnitStanding], theme: str = "light") -> 
         half = MAX_CHART_UNITS // 2
         rows = rows[:half] + rows[-half:]
         title = f"各单位参与率（前 {half} 名与后 {half} 名）"
-    height = max(240, 90 + 30 * len(rows)) if theme == "light" else max(300, 120 + 42 * len(rows))
+    height = max(240, 90 + 30 * len(rows)) if theme == "light" else max(900, 120 + 42 * len(rows))
     chart = pygal.HorizontalBar(**_config(
-        theme, title=title, height=height, width=1000 if theme == "light" else 1600, range=(0, 100),
+        theme, title=title, height=height, width=1000, range=(0, 100),
         value_formatter=lambda v: f"{v:.0f}%",
     ))
     rows = list(reversed(rows))  # pygal draws horizontal bars bottom-up
@@ -109,10 +115,11 @@ def band_labels(max_score: float) -> list[str]:
 def score_distribution_chart(summary: Summary, max_score: float, theme: str = "light") -> str:
     """How many participants' best results fall into each score band."""
     chart = pygal.Bar(**_config(
-        theme, title="成绩分布（每人最好成绩）", height=420 if theme == "light" else 620,
-        width=1000 if theme == "light" else 1600, value_formatter=lambda v: f"{v:.0f}人",
+        theme, title="成绩分布（每人最好成绩）", height=420 if theme == "light" else 900,
+        width=1000, value_formatter=lambda v: f"{v:.0f}人",
     ))
     chart.x_labels = band_labels(max_score)
+    chart.config.y_labels = _count_ticks(max(summary.score_bands, default=0))
     chart.add("人数", list(summary.score_bands))
     if not summary.participants:
         return _empty(chart, "暂无成绩")
@@ -122,12 +129,13 @@ def score_distribution_chart(summary: Summary, max_score: float, theme: str = "l
 def daily_chart(trend: Sequence[TrendDay], theme: str = "light") -> str:
     """Daily participation: users who answered each day (bars) and the cumulative participation rate."""
     chart = pygal.Bar(**_config(
-        theme, title="每日参与情况", height=420 if theme == "light" else 620,
-        width=1000 if theme == "light" else 1600, show_legend=True, legend_at_bottom=True,
+        theme, title="每日参与情况", height=420 if theme == "light" else 900,
+        width=1000, show_legend=True, legend_at_bottom=True,
         x_label_rotation=-30 if len(trend) > 12 else 0, print_values=len(trend) <= 16,
         value_formatter=lambda v: f"{v:.0f}", secondary_range=(0, 100),
     ))
     chart.x_labels = [d.day.strftime("%m-%d") for d in trend]
+    chart.config.y_labels = _count_ticks(max((d.active_users for d in trend), default=0))
     chart.add("当日答题人数", [d.active_users for d in trend])
     chart.add("累计参与率(%)", [round(d.cumulative_rate * 100, 1) for d in trend], secondary=True,
               formatter=lambda v: f"{v:.0f}%")

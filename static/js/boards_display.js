@@ -96,7 +96,7 @@
       else if (field === "average_score") { setText(element, score(summary.average_score)); }
       else if (field === "participants" || field === "full_marks") { setText(element, String(summary[field])); }
       else if (field === "metric_label") { setText(element, data.metric_label); }
-      else if (field === "updated_at") { setText(element, (data.updated_at || "").slice(11, 19)); }
+      else if (field === "updated_at") { setText(element, clockText(new Date(data.updated_at)).slice(11)); }
     });
     setText(document.getElementById("quiz-title"), data.quiz);
     swapImage("chart-participation", data.charts.participation);
@@ -145,11 +145,10 @@
 
   function apply(next) {
     data = next;
-    var kind = slides.length ? slides[current] : null;
     slides = buildSlides();
     if (current >= slides.length) { current = 0; }
     renderCommon();
-    if (kind && kind.kind === "units" && slides[current].kind === "units") { renderUnits(slides[current].page); }
+    if (slides[current].kind === "units") { renderUnits(slides[current].page); }
     renderDots();
   }
 
@@ -173,13 +172,13 @@
       .catch(function () { status("网络连接中断，正在重试…"); });
   }
 
-  function tick() {
-    var now = new Date();
+  function clockText(when) {
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    setText(document.getElementById("clock"),
-      now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()) + " " +
-      pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds()));
+    return when.getFullYear() + "-" + pad(when.getMonth() + 1) + "-" + pad(when.getDate()) + " " +
+      pad(when.getHours()) + ":" + pad(when.getMinutes()) + ":" + pad(when.getSeconds());
   }
+
+  function tick() { setText(document.getElementById("clock"), clockText(new Date())); }
 
   tick();
   window.setInterval(tick, 1000);
