@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 db: install
-	$(BIN)/flask db upgrade
+	$(BIN)/flask db upgrade heads
 
 ## Development server with demo data: http://127.0.0.1:$(PORT)
 run: db
