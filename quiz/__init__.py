@@ -17,7 +17,9 @@ from .auth import bp as auth_bp
 from .boards import bp as boards_bp
 from .database import configure_engine, sqlite_engine_options
 from .extensions import bootstrap, csrf, db, limiter, migrate
+from .admin import bp as admin_bp
 from .take import bp as take_bp
+from .trainer import bp as trainer_bp
 from .training import bp as training_bp
 from .training import verify_bp
 
@@ -81,6 +83,8 @@ def _init_extensions(app: APIFlask) -> None:
 def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(take_bp)
+    app.register_blueprint(trainer_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(boards_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(verify_bp)

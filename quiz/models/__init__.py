@@ -2,6 +2,8 @@
 
 from .accounts import ROLE_LABELS, ROLES, UNIT_KINDS, ApiToken, Unit, User
 from .attempts import ATTEMPT_STATUSES, FINAL_STATUSES, Answer, Attempt, AttemptQuestion
+from .audit import AuditEntry
+from .imports import IMPORT_KINDS, PendingImport
 from .base import UTCDateTime, utcnow
 from .boards import RANKING_METRIC_LABELS, RANKING_METRICS, BoardVersion, DisplayLink
 from .questions import Category, Question
@@ -15,6 +17,7 @@ __all__ = [
     "ATTEMPT_STATUSES", "FINAL_STATUSES", "REVIEW_POLICIES", "ROLES", "ROLE_LABELS",
     "SCORING_POLICIES", "UNIT_KINDS", "Answer", "ApiToken", "Attempt", "AttemptQuestion",
     "Category", "Question", "Quiz", "QuizRule", "Unit", "User", "UTCDateTime", "utcnow",
+    "AuditEntry", "IMPORT_KINDS", "PendingImport",
     "RANKING_METRICS", "RANKING_METRIC_LABELS", "BoardVersion", "DisplayLink",
     "ANSWER_SOURCES", "PRACTICE_MODES", "Certificate", "HarvestedAttempt", "LevelSeries", "NotebookEntry",
     "PracticeItem", "PracticeSession", "TrainingAnswer",

@@ -46,6 +46,11 @@ class Quiz(db.Model):
     #: the 闯关 series of a level quiz, and its place in it (1, 2, ...)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("level_series.id"), index=True)
     position: Mapped[int | None]
+    #: 1 for a new quiz; a copy made because the quiz's rules were frozen by attempts is 2, 3 ...
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: the quiz this one is a new version of (indexed, deliberately without a foreign key:
+    #: SQLite could only add one by rebuilding the quiz table)
+    previous_version_id: Mapped[int | None] = mapped_column(index=True)
 
     rules: Mapped[list["QuizRule"]] = relationship(
         back_populates="quiz", order_by="QuizRule.position", cascade="all, delete-orphan"
@@ -85,9 +90,12 @@ class QuizRule(db.Model):
     count: Mapped[int]
     #: points per drawn question; None keeps each question's own points
     points: Mapped[int | None]
+    #: fixed paper: this rule always draws exactly this question (count 1), in rule order
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"), index=True)
 
     quiz: Mapped[Quiz] = relationship(back_populates="rules")
     category: Mapped["Category | None"] = relationship("Category")
+    question: Mapped["Question | None"] = relationship("Question")
 
     @property
     def max_points(self) -> int | None:

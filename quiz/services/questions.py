@@ -12,6 +12,15 @@ from ..extensions import db
 from ..models import Category, Question
 
 
+#: Question.stem_key is a String(255): PostgreSQL refuses longer values (stems may have 2,000 characters).
+STEM_KEY_LENGTH = 255
+
+
+def stem_key(stem: str) -> str:
+    """The duplicate-detection key of a stem, cut to fit its column."""
+    return normalize_stem(stem)[:STEM_KEY_LENGTH]
+
+
 @dataclass
 class ImportSummary:
     imported: int = 0
@@ -35,7 +44,7 @@ def get_or_create_category(name: str, cache: dict[str, Category] | None = None) 
 
 def find_duplicates(records: list[QuestionRecord]) -> dict[tuple[str, str], Question]:
     """Existing questions keyed by (type, normalised stem) that the records would duplicate."""
-    keys = {normalize_stem(record.stem) for record in records}
+    keys = {stem_key(record.stem) for record in records}
     found: dict[tuple[str, str], Question] = {}
     key_list = list(keys)
     for start in range(0, len(key_list), 500):  # keep IN lists small for both databases
@@ -49,7 +58,7 @@ def _apply_record(question: Question, record: QuestionRecord, category: Category
     question.category = category
     question.type = record.type
     question.stem = record.stem
-    question.stem_key = normalize_stem(record.stem)
+    question.stem_key = stem_key(record.stem)
     question.options = list(record.options)
     question.correct = list(record.correct)
     question.explanation = record.explanation
@@ -70,7 +79,7 @@ def import_question_records(records: list[QuestionRecord], *, on_duplicate: str 
     existing = find_duplicates(records)
     categories: dict[str, Category] = {}
     for record in records:
-        key = (record.type, normalize_stem(record.stem))
+        key = (record.type, stem_key(record.stem))
         category = get_or_create_category(record.category, categories)
         question = existing.get(key)
         if question is not None:

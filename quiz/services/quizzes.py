@@ -27,8 +27,12 @@ class RuleSpec:
     type: str | None = None
     difficulty: int | None = None
     points: int | None = None
+    #: fixed paper: always this question (count 1)
+    question_id: int | None = None
 
     def describe(self, category_names: dict[int, str]) -> str:
+        if self.question_id is not None:
+            return f"固定题目 #{self.question_id}"
         parts = [
             category_names.get(self.category_id, "全部分类") if self.category_id else "全部分类",
             QUESTION_TYPES.get(self.type, "全部题型") if self.type else "全部题型",
@@ -38,6 +42,10 @@ class RuleSpec:
 
 
 def _rule_filter(rule):
+    if rule.question_id is not None:
+        # A pinned question stays in its fixed paper even if it is later deactivated
+        # (deactivation takes it out of random draws, not out of published papers).
+        return [Question.id == rule.question_id]
     conditions = [Question.is_active.is_(True)]
     if rule.category_id is not None:
         conditions.append(Question.category_id == rule.category_id)
@@ -94,6 +102,8 @@ def validate_rule_specs(specs: list[RuleSpec]) -> None:
             raise ValidationFailed(f"第 {number} 条规则的题数应为 1-{MAX_QUESTIONS_PER_QUIZ}", field="rules", rule=number)
         if spec.points is not None and not 1 <= spec.points <= 100:
             raise ValidationFailed(f"第 {number} 条规则的每题分值应为 1-100", field="rules", rule=number)
+        if spec.question_id is not None and spec.count != 1:
+            raise ValidationFailed(f"第 {number} 条规则是固定题目，题数应为 1", field="rules", rule=number)
     if sum(spec.count for spec in specs) > MAX_QUESTIONS_PER_QUIZ:
         raise ValidationFailed(f"一份试卷最多 {MAX_QUESTIONS_PER_QUIZ} 题", field="rules")
     names = dict(db.session.execute(select(Category.id, Category.name)).all())
@@ -181,6 +191,7 @@ def create_quiz(
             difficulty=spec.difficulty,
             count=spec.count,
             points=spec.points,
+            question_id=spec.question_id,
         )
         for position, spec in enumerate(rules)
     ]
@@ -203,6 +214,11 @@ def _max_score(rules) -> float:
 
 def quiz_max_score(quiz: Quiz) -> float:
     return _max_score(quiz.rules)
+
+
+def rules_max_score(rules) -> float:
+    """Total score of unsaved rules (RuleSpec) or saved ones, as create_quiz counts it."""
+    return _max_score(rules)
 
 
 def get_quiz(quiz_id: int, *, include_unpublished: bool = False) -> Quiz:

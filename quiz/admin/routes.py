@@ -1,0 +1,337 @@
+"""Admin pages: units, users (create, edit, reset password, deactivate), bulk user import, audit log.
+
+Password hashes are slow on purpose, so they are computed before the write lock is taken.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.security import generate_password_hash
+
+from question_bank import FileRejected
+
+from ..auth_setup import roles_required
+from ..database import begin_write
+from ..errors import DomainError, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import ROLES, Unit, User
+from ..services import accounts, user_admin, user_import
+from ..services.audit import ACTION_LABELS, TARGET_LABELS, AuditFilter, audit_query
+from ..services.clock import now_utc
+from ..services.exports import XLSX_MIMETYPE
+from ..services.passwords import check_password
+from ..services.pending_imports import ImportExpired, discard_pending_import, get_pending_import
+from ..services.user_admin import UserFilter
+from ..trainer.common import (
+    PER_PAGE, add_field_error, defer_write_lock, download, optional_int, page_number, show_domain_error,
+)
+from ..trainer.forms import ActionForm
+from . import bp
+from .forms import (
+    ConfirmUserImportForm, ResetPasswordForm, UnitForm, UserCreateForm, UserEditForm, UserFilterForm, UserUploadForm,
+)
+
+
+def _unit_choices(blank_label: str) -> list[tuple[int, str]]:
+    return [(0, blank_label), *((unit.id, f"{unit.name}（{unit.kind}）") for unit in accounts.list_units())]
+
+
+def _get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在", code="user_not_found")
+    return user
+
+
+def _hash(password: str) -> str:
+    config = current_app.config
+    return accounts.hash_new_password(password, hash_method=config["PASSWORD_HASH_METHOD"],
+                                      min_length=config["PASSWORD_MIN_LENGTH"])
+
+
+@bp.get("/")
+@roles_required("admin")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+# ---------------------------------------------------------------- units
+
+
+@bp.get("/units")
+@roles_required("admin")
+def units():
+    return render_template("admin/units.html", rows=user_admin.unit_rows())
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@roles_required("admin")
+def unit_new():
+    form = UnitForm()
+    if form.validate_on_submit():
+        try:
+            unit = user_admin.add_unit(form.name.data, form.kind.data, form.headcount.data, current_user, now_utc())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error, {"name": form.name, "kind": form.kind, "headcount": form.headcount}, form.name)
+        else:
+            db.session.commit()
+            flash(f"已新增单位“{unit.name}”", "success")
+            return redirect(url_for("admin.units"))
+    return render_template("admin/unit_form.html", form=form, unit=None), 422 if form.errors else 200
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def unit_edit(unit_id: int):
+    unit = accounts.get_unit(unit_id)
+    form = UnitForm(obj=unit if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            user_admin.update_unit(unit, form.name.data, form.kind.data, form.headcount.data, current_user, now_utc())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error, {"name": form.name, "kind": form.kind, "headcount": form.headcount}, form.name)
+        else:
+            db.session.commit()
+            flash("已保存单位信息", "success")
+            return redirect(url_for("admin.units"))
+    return render_template("admin/unit_form.html", form=form, unit=unit), 422 if form.errors else 200
+
+
+# ---------------------------------------------------------------- users
+
+
+@bp.get("/users")
+@roles_required("admin")
+def users():
+    form = UserFilterForm(request.args)
+    form.unit_id.choices = _unit_choices("全部单位")
+    filters = UserFilter(
+        q=(request.args.get("q") or "").strip()[:64],
+        unit_id=optional_int(request.args.get("unit_id")),
+        role=request.args.get("role") if request.args.get("role") in ROLES else None,
+        enabled={"1": True, "0": False}.get(request.args.get("enabled", "")),
+    )
+    page = db.paginate(user_admin.user_query(filters), page=page_number(), per_page=PER_PAGE, error_out=False)
+    args = {key: value for key, value in request.args.items() if key != "page"}
+    return render_template("admin/users.html", form=form, page=page, args=args)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def user_new():
+    form = UserCreateForm()
+    form.unit_id.choices = _unit_choices("（无）")
+    if form.validate_on_submit():
+        defer_write_lock()
+        generated = None if form.password.data else user_admin.generate_password()
+        try:
+            password_hash = _hash(form.password.data or generated)
+            begin_write()
+            unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
+            user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
+                                       password_hash, current_user, now_utc())
+        except DomainError as error:
+            db.session.rollback()
+            fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id,
+                      "role": form.role}
+            default = form.password if error.code == "weak_password" else form.username
+            show_domain_error(form, error, fields, default)
+        else:
+            db.session.commit()
+            if generated:
+                return render_template("admin/credentials.html", title="用户已创建",
+                                       credentials=[(user.username, user.display_name, generated)])
+            flash(f"已创建用户 {user.username}", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None), 422 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def user_edit(user_id: int):
+    user = _get_user(user_id)
+    form = UserEditForm(obj=user if request.method == "GET" else None)
+    form.unit_id.choices = _unit_choices("（无）")
+    if request.method == "GET":
+        form.unit_id.data = user.unit_id or 0
+    if form.validate_on_submit():
+        try:
+            unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
+            changes = user_admin.update_user(user, display_name=form.display_name.data, role=form.role.data,
+                                             unit=unit, is_enabled=form.is_enabled.data, actor=current_user,
+                                             now=now_utc())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error, {"display_name": form.display_name, "unit_id": form.unit_id,
+                                            "role": form.role}, form.role)
+        else:
+            db.session.commit()
+            flash("已保存" if changes else "没有需要保存的修改", "success" if changes else "info")
+            return redirect(url_for("admin.users"))
+    history = db.session.scalars(audit_query(AuditFilter(target_type="user", target_id=user.id)).limit(20)).all()
+    return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(),
+                           history=history), 422 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@roles_required("admin")
+def user_reset_password(user_id: int):
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        flash("；".join(m for messages in form.errors.values() for m in messages) or "请重试", "danger")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    defer_write_lock()
+    generated = None if form.password.data else user_admin.generate_password()
+    try:
+        password_hash = _hash(form.password.data or generated)
+        begin_write()
+        user = _get_user(user_id)
+        user_admin.reset_password(user, password_hash, current_user, now_utc())
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    db.session.commit()
+    if generated:
+        return render_template("admin/credentials.html", title="密码已重置",
+                               credentials=[(user.username, user.display_name, generated)])
+    flash(f"已重置 {user.username} 的密码，该用户需要重新登录。", "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/<any(activate, deactivate):action>")
+@roles_required("admin")
+def user_set_enabled(user_id: int, action: str):
+    if not ActionForm().validate_on_submit():
+        flash("页面已过期，请重试。", "warning")
+        return redirect(url_for("admin.users"))
+    user = _get_user(user_id)
+    try:
+        user_admin.update_user(user, display_name=user.display_name, role=user.role, unit=user.unit,
+                               is_enabled=action == "activate", actor=current_user, now=now_utc())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(f"已{'启用' if action == 'activate' else '停用'}用户 {user.username}", "success")
+    return redirect(url_for("admin.users"))
+
+
+# ---------------------------------------------------------------- bulk import
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@roles_required("admin")
+def user_import_upload():
+    form = UserUploadForm()
+    status = 200
+    if form.validate_on_submit():
+        defer_write_lock()
+        upload = form.file.data
+        config = current_app.config
+        try:
+            payload = user_import.parse_user_upload(upload.filename or "", upload.read(),
+                                                    hash_method=config["PASSWORD_HASH_METHOD"],
+                                                    min_length=config["PASSWORD_MIN_LENGTH"])
+        except FileRejected as rejected:
+            add_field_error(form.file, rejected.message)
+            status = 413 if rejected.code == "too_large" else 422
+        else:
+            begin_write()
+            pending = user_import.store_user_upload(current_user, upload.filename or "", payload, now_utc())
+            db.session.commit()
+            return redirect(url_for("admin.user_import_preview", token=pending.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/user_import_upload.html", form=form,
+                           max_rows=user_import.MAX_USER_IMPORT_ROWS), status
+
+
+def _pending(token: str):
+    return get_pending_import(token, current_user, user_import.KIND, now_utc())
+
+
+@bp.get("/users/import/<token>")
+@roles_required("admin")
+def user_import_preview(token: str):
+    try:
+        pending = _pending(token)
+    except ImportExpired as expired:
+        flash(expired.message, "warning")
+        return redirect(url_for("admin.user_import_upload"))
+    return render_template("admin/user_import_preview.html", pending=pending,
+                           preview=user_import.build_user_preview(pending), form=ConfirmUserImportForm(),
+                           cancel_form=ActionForm())
+
+
+@bp.post("/users/import/<token>/confirm")
+@roles_required("admin")
+def user_import_confirm(token: str):
+    form = ConfirmUserImportForm()
+    if not form.validate_on_submit():
+        flash("请选择已存在用户的处理方式后再确认（页面可能已过期，请刷新）。", "warning")
+        return redirect(url_for("admin.user_import_preview", token=token))
+    defer_write_lock()
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    try:
+        passwords = user_import.passwords_to_generate(_pending(token))
+        hashes = user_import.hash_passwords(list(passwords.values()), method)
+        generated = {name: (password, hashed) for (name, password), hashed in zip(passwords.items(), hashes)}
+        begin_write()
+        result = user_import.apply_user_import(_pending(token), form.on_existing.data, generated, current_user,
+                                               now_utc())
+    except ImportExpired as expired:
+        db.session.rollback()
+        flash(expired.message, "warning")
+        return redirect(url_for("admin.user_import_upload"))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("admin.user_import_preview", token=token))
+    db.session.commit()
+    flash(f"导入完成：新增 {result.created} 个用户，更新 {result.updated} 个，跳过 {result.skipped} 个。", "success")
+    if result.credentials:
+        return render_template("admin/credentials.html", title="导入完成：请立即保存初始密码",
+                               credentials=result.credentials)
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/import/<token>/cancel")
+@roles_required("admin")
+def user_import_cancel(token: str):
+    if ActionForm().validate_on_submit():
+        try:
+            discard_pending_import(_pending(token))
+        except DomainError:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash("已取消本次导入，没有创建或修改任何用户。", "info")
+    return redirect(url_for("admin.user_import_upload"))
+
+
+@bp.get("/users/template.xlsx")
+@roles_required("admin")
+def user_template():
+    return download(user_import.user_template_xlsx(), "用户导入模板.xlsx", XLSX_MIMETYPE)
+
+
+# ---------------------------------------------------------------- audit log
+
+
+@bp.get("/audit")
+@roles_required("admin")
+def audit():
+    """Who changed what, newest first; filter by kind of object, action or person."""
+    target_type = request.args.get("target_type") if request.args.get("target_type") in TARGET_LABELS else None
+    action = request.args.get("action") if request.args.get("action") in ACTION_LABELS else None
+    filters = AuditFilter(target_type=target_type, target_id=optional_int(request.args.get("target_id")),
+                          actor_id=optional_int(request.args.get("actor_id")), action=action)
+    page = db.paginate(audit_query(filters), page=page_number(), per_page=PER_PAGE, error_out=False)
+    args = {key: value for key, value in request.args.items() if key != "page"}
+    return render_template("admin/audit.html", page=page, args=args, filters=filters,
+                           action_labels=ACTION_LABELS, target_labels=TARGET_LABELS)

@@ -1,0 +1,163 @@
+"""Admin work on units and accounts, each change written to the audit log."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models import ROLE_LABELS, ROLES, UNIT_KINDS, Unit, User
+from . import accounts
+from .audit import field_changes, record_audit
+from .passwords import check_password
+
+#: no 0/O, 1/l/I: generated passwords are read off a screen or a printout
+PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+GENERATED_PASSWORD_LENGTH = 10
+
+
+def generate_password() -> str:
+    """A random initial password that passes the password policy."""
+    while True:
+        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(GENERATED_PASSWORD_LENGTH))
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+            try:
+                check_password(password, 8)
+            except ValidationFailed:
+                continue
+            return password
+
+
+# ---------------------------------------------------------------- units
+
+
+def _unit_values(unit: Unit) -> dict:
+    return {"name": unit.name, "kind": unit.kind, "headcount": unit.headcount}
+
+
+def add_unit(name: str, kind: str, headcount: int | None, actor: User, now: datetime) -> Unit:
+    unit = accounts.create_unit(name, kind, headcount)
+    unit.created_at = now
+    record_audit(actor, "unit.create", "unit", unit.id, f"新增单位“{unit.name}”", now, {"after": _unit_values(unit)})
+    return unit
+
+
+def update_unit(unit: Unit, name: str, kind: str, headcount: int | None, actor: User, now: datetime) -> dict:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("单位名称不能为空且不超过 100 个字符", field="name")
+    if kind not in UNIT_KINDS:
+        raise ValidationFailed(f"单位类型应为：{'、'.join(UNIT_KINDS)}", field="kind")
+    if headcount is not None and not 0 <= headcount <= 1_000_000:
+        raise ValidationFailed("编制人数应为 0 到 1000000 之间的整数", field="headcount")
+    other = accounts.get_unit_by_name(name)
+    if other is not None and other.id != unit.id:
+        raise Conflict(f"单位“{name}”已存在", code="unit_exists", field="name")
+    before = _unit_values(unit)
+    unit.name, unit.kind, unit.headcount = name, kind, headcount
+    changes = field_changes(before, _unit_values(unit))
+    db.session.flush()
+    if changes:
+        record_audit(actor, "unit.update", "unit", unit.id, f"修改单位“{unit.name}”", now, changes)
+    return changes
+
+
+def unit_rows() -> list[tuple[Unit, int]]:
+    """Units with their number of enabled users."""
+    rows = db.session.execute(
+        select(Unit, func.count(User.id))
+        .outerjoin(User, (User.unit_id == Unit.id) & User.is_enabled.is_(True))
+        .group_by(Unit.id)
+        .order_by(Unit.kind, Unit.name)
+    )
+    return [(unit, count) for unit, count in rows]
+
+
+# ---------------------------------------------------------------- users
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    q: str = ""
+    unit_id: int | None = None
+    role: str | None = None
+    enabled: bool | None = None
+
+
+def user_query(filters: UserFilter) -> Select:
+    query = select(User)
+    text = (filters.q or "").strip()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(User.username.ilike(pattern, escape="\\"), User.display_name.ilike(pattern, escape="\\")))
+    if filters.unit_id is not None:
+        query = query.where(User.unit_id == filters.unit_id)
+    if filters.role in ROLES:
+        query = query.where(User.role == filters.role)
+    if filters.enabled is not None:
+        query = query.where(User.is_enabled.is_(filters.enabled))
+    return query.order_by(User.id.desc())
+
+
+def _user_values(user: User) -> dict:
+    return {
+        "display_name": user.display_name,
+        "role": user.role,
+        "unit": user.unit.name if user.unit else None,
+        "is_enabled": user.is_enabled,
+    }
+
+
+def add_user(
+    username: str, display_name: str, unit: Unit | None, role: str, password_hash: str, actor: User, now: datetime
+) -> User:
+    user = accounts.create_user(username, password_hash=password_hash, display_name=display_name, unit=unit, role=role)
+    user.created_at = now
+    record_audit(actor, "user.create", "user", user.id,
+                 f"新增用户 {user.username}（{user.display_name}，{ROLE_LABELS[user.role]}）", now,
+                 {"after": _user_values(user)})
+    return user
+
+
+def _enabled_admin_count() -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).where(User.role == "admin", User.is_enabled.is_(True))
+    ) or 0
+
+
+def update_user(
+    user: User, *, display_name: str, role: str, unit: Unit | None, is_enabled: bool, actor: User, now: datetime
+) -> dict:
+    """Change name, role, unit or state; disabling ends every session of the user."""
+    display_name = (display_name or "").strip()
+    if not display_name or len(display_name) > 64:
+        raise ValidationFailed("姓名不能为空且不超过 64 个字符", field="display_name")
+    if role not in ROLES:
+        raise ValidationFailed("角色无效", field="role")
+    if role == "employee" and unit is None:
+        raise ValidationFailed("职工必须属于一个单位", field="unit_id")
+    if user.id == actor.id and (role != "admin" or not is_enabled):
+        raise Conflict("不能取消自己的管理员角色或停用自己的账号", code="self_lockout", field="role")
+    if user.role == "admin" and user.is_enabled and (role != "admin" or not is_enabled) and _enabled_admin_count() <= 1:
+        raise Conflict("系统中至少要保留一个启用的管理员", code="last_admin", field="role")
+    before = _user_values(user)
+    was_enabled = user.is_enabled
+    user.display_name, user.role, user.unit, user.is_enabled = display_name, role, unit, is_enabled
+    if was_enabled and not is_enabled:
+        accounts.revoke_all_sessions(user, now)
+    db.session.flush()
+    changes = field_changes(before, _user_values(user))
+    if changes:
+        record_audit(actor, "user.update", "user", user.id, f"修改用户 {user.username}", now, changes)
+    return changes
+
+
+def reset_password(user: User, password_hash: str, actor: User, now: datetime) -> None:
+    """Set a new password (hashed beforehand) and end the user's sessions; the password is not logged."""
+    accounts.set_password_hash(user, password_hash, now)
+    db.session.flush()
+    record_audit(actor, "user.reset_password", "user", user.id, f"重置用户 {user.username} 的密码", now)

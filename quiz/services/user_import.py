@@ -1,0 +1,303 @@
+"""Bulk import of accounts from .xlsx/.csv: upload -> preview -> confirm, all or nothing.
+
+Columns: 用户名, 姓名, 单位, 角色, 初始密码 (optional: a password is generated and shown
+once after the confirm).  The file is read by ``question_bank.read_table`` (the same
+checks against zip bombs, XML bombs, formulas and oversized files as question uploads).
+
+Password hashes are slow on purpose (about 0.2 s each), so they are computed outside
+the write transaction: given passwords at upload, generated ones just before the
+confirm's write; plain passwords are never stored.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from question_bank import FileRejected, RowError, read_table
+
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..models import ROLE_LABELS, PendingImport, Unit, User
+from . import accounts
+from .audit import record_audit
+from .exports import table_to_xlsx
+from .passwords import check_password
+from .pending_imports import discard_pending_import, store_pending_import
+from .user_admin import generate_password
+
+KIND = "users"
+USER_IMPORT_HEADERS = ["用户名", "姓名", "单位", "角色", "初始密码"]
+REQUIRED_HEADERS = ("用户名", "姓名")
+#: each new account costs a slow password hash; bigger lists are split into several files
+MAX_USER_IMPORT_ROWS = 500
+ON_EXISTING_CHOICES = ("skip", "update")
+
+HEADER_ALIASES = {
+    "账号": "用户名", "帐号": "用户名", "登录名": "用户名", "工号": "用户名",
+    "名字": "姓名", "真实姓名": "姓名",
+    "部门": "单位", "所在单位": "单位", "科室": "单位",
+    "身份": "角色", "用户角色": "角色",
+    "密码": "初始密码",
+}
+
+ROLE_SPELLINGS = {
+    **dict.fromkeys(("职工", "员工", "employee", "普通用户"), "employee"),
+    **dict.fromkeys(("培训管理员", "培训员", "trainer"), "trainer"),
+    **dict.fromkeys(("系统管理员", "管理员", "admin"), "admin"),
+}
+
+
+def _canonical(text: str) -> str:
+    compact = "".join(unicodedata.normalize("NFKC", text or "").split())
+    return HEADER_ALIASES.get(compact, compact)
+
+
+@dataclass
+class UserRow:
+    row: int
+    username: str
+    display_name: str
+    unit: str
+    role: str
+    password_hash: str | None = None
+
+    def to_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def parse_user_upload(filename: str, data: bytes, *, hash_method: str, min_length: int) -> dict:
+    """Read and check the file (units and existing names are read, nothing is written).
+
+    Raises FileRejected for an unusable file.  Given passwords are hashed here when
+    the file has no errors (a file with errors cannot be confirmed anyway).
+    """
+    header, rows = read_table(filename, data, max_rows=MAX_USER_IMPORT_ROWS)
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        name = _canonical(cell)
+        if name in USER_IMPORT_HEADERS and name not in positions:
+            positions[name] = index
+    missing = [name for name in REQUIRED_HEADERS if name not in positions]
+    if missing:
+        raise FileRejected("missing_column", f"缺少必填列{'、'.join(f'“{n}”' for n in missing)}，请使用用户导入模板中的表头")
+    unit_names = set(db.session.scalars(select(Unit.name)))
+    errors: list[RowError] = []
+    parsed: list[UserRow] = []
+    passwords: dict[int, str] = {}
+    first_row: dict[str, int] = {}
+    for number, cells in rows:
+        def cell(name: str) -> str:
+            index = positions.get(name)
+            return (cells[index] if index is not None and index < len(cells) else "").strip()
+
+        row_errors: list[RowError] = []
+        username = accounts.normalize_username(cell("用户名"))
+        try:
+            accounts.validate_username(username)
+        except ValidationFailed as error:
+            row_errors.append(RowError(number, "用户名", error.message if username else "用户名不能为空"))
+        else:
+            earlier = first_row.setdefault(username, number)
+            if earlier != number:
+                row_errors.append(RowError(number, "用户名", f"与第{earlier}行的用户名重复"))
+        display_name = cell("姓名")
+        if not display_name:
+            row_errors.append(RowError(number, "姓名", "姓名不能为空"))
+        elif len(display_name) > 64:
+            row_errors.append(RowError(number, "姓名", "姓名不能超过 64 个字"))
+        raw_role = cell("角色")
+        role = ROLE_SPELLINGS.get(unicodedata.normalize("NFKC", raw_role).strip().casefold(), None) if raw_role else "employee"
+        if role is None:
+            row_errors.append(RowError(number, "角色", f"无法识别的角色“{raw_role}”，请填写 职工、培训管理员 或 系统管理员"))
+        unit = cell("单位")
+        if unit and unit not in unit_names:
+            row_errors.append(RowError(number, "单位", f"单位“{unit}”不存在，请先在“单位管理”中添加"))
+        elif not unit and role == "employee":
+            row_errors.append(RowError(number, "单位", "职工必须填写单位"))
+        password = cell("初始密码")
+        if password:
+            try:
+                check_password(password, min_length)
+            except ValidationFailed as error:
+                row_errors.append(RowError(number, "初始密码", error.message))
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        parsed.append(UserRow(number, username, display_name, unit, role))
+        if password:
+            passwords[number] = password
+    if not errors and passwords:
+        by_number = {row.row: row for row in parsed}
+        hashes = hash_passwords(list(passwords.values()), hash_method)
+        for number, password_hash in zip(passwords, hashes):
+            by_number[number].password_hash = password_hash
+    error_rows = {error.row for error in errors}
+    return {
+        "header": header,
+        "rows": [row.to_json() for row in parsed],
+        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in errors],
+        "raw_rows": {str(number): cells for number, cells in rows if number in error_rows},
+    }
+
+
+def hash_passwords(passwords: list[str], hash_method: str) -> list[str]:
+    """Hash in parallel threads (the scrypt/pbkdf2 work releases the GIL)."""
+    if len(passwords) < 4:
+        return [generate_password_hash(password, method=hash_method) for password in passwords]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        return list(pool.map(lambda password: generate_password_hash(password, method=hash_method), passwords))
+
+
+def store_user_upload(owner: User, filename: str, payload: dict, now: datetime) -> PendingImport:
+    error_rows = {error["row"] for error in payload["errors"]}
+    return store_pending_import(owner, KIND, filename, payload, now,
+                                row_count=len(payload["rows"]) + len(error_rows), error_count=len(payload["errors"]))
+
+
+def _rows_of(pending: PendingImport) -> list[UserRow]:
+    return [UserRow(**data) for data in pending.payload["rows"]]
+
+
+def _existing_usernames(usernames: list[str]) -> dict[str, User]:
+    found: dict[str, User] = {}
+    for start in range(0, len(usernames), 500):
+        chunk = usernames[start : start + 500]
+        for user in db.session.scalars(select(User).where(User.username.in_(chunk))):
+            found[user.username] = user
+    return found
+
+
+@dataclass
+class UserPreviewRow:
+    row: int
+    #: "new" | "existing" | "error"
+    status: str
+    user: UserRow | None = None
+    cells: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    existing: User | None = None
+
+
+@dataclass
+class UserImportPreview:
+    filename: str
+    header: list[str]
+    rows: list[UserPreviewRow]
+    errors: list[RowError]
+    new_count: int = 0
+    existing_count: int = 0
+    generated_count: int = 0
+
+    @property
+    def can_confirm(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def build_user_preview(pending: PendingImport) -> UserImportPreview:
+    rows = _rows_of(pending)
+    existing = _existing_usernames([row.username for row in rows])
+    errors = [RowError(e["row"], e["column"], e["message"]) for e in pending.payload["errors"]]
+    preview_rows = []
+    counts = {"new": 0, "existing": 0, "generated": 0}
+    for row in rows:
+        user = existing.get(row.username)
+        status = "existing" if user else "new"
+        counts[status] += 1
+        counts["generated"] += int(user is None and row.password_hash is None)
+        preview_rows.append(UserPreviewRow(row.row, status, row, existing=user))
+    by_row: dict[int, list[RowError]] = {}
+    for error in errors:
+        by_row.setdefault(error.row, []).append(error)
+    raw_rows = pending.payload.get("raw_rows", {})
+    for number, row_errors in by_row.items():
+        preview_rows.append(UserPreviewRow(number, "error", cells=raw_rows.get(str(number), []), errors=row_errors))
+    preview_rows.sort(key=lambda item: item.row)
+    return UserImportPreview(pending.filename, pending.payload["header"], preview_rows, errors,
+                             counts["new"], counts["existing"], counts["generated"])
+
+
+def passwords_to_generate(pending: PendingImport) -> dict[str, str]:
+    """username -> a new random password, for new accounts whose file gave none."""
+    rows = _rows_of(pending)
+    existing = _existing_usernames([row.username for row in rows])
+    return {row.username: generate_password() for row in rows if row.password_hash is None and row.username not in existing}
+
+
+@dataclass
+class UserImportResult:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    #: (username, display name, generated password): shown once, never stored
+    credentials: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def apply_user_import(
+    pending: PendingImport,
+    on_existing: str,
+    generated: dict[str, tuple[str, str]],
+    actor: User,
+    now: datetime,
+) -> UserImportResult:
+    """Create (or update) every account; ``generated`` maps username -> (password, hash)."""
+    if on_existing not in ON_EXISTING_CHOICES:
+        raise ValidationFailed("请选择已有用户的处理方式", field="on_existing")
+    if pending.error_count:
+        raise ValidationFailed("文件中有错误，请修改后重新上传；未导入任何用户", code="invalid_file")
+    rows = _rows_of(pending)
+    units = {unit.name: unit for unit in db.session.scalars(select(Unit))}
+    existing = _existing_usernames([row.username for row in rows])
+    result = UserImportResult()
+    for row in rows:
+        unit = units.get(row.unit) if row.unit else None
+        if row.unit and unit is None:
+            raise ValidationFailed(f"第{row.row}行的单位“{row.unit}”已不存在，请重新上传", code="invalid_file")
+        user = existing.get(row.username)
+        if user is not None:
+            if on_existing == "skip":
+                result.skipped += 1
+                continue
+            if user.id == actor.id and row.role != "admin":
+                raise ValidationFailed(f"第{row.row}行会取消您自己的管理员角色，请修改文件", code="self_lockout")
+            user.display_name, user.role, user.unit = row.display_name, row.role, unit
+            if row.password_hash:
+                accounts.set_password_hash(user, row.password_hash, now)
+            result.updated += 1
+            continue
+        password_hash = row.password_hash
+        if password_hash is None:
+            if row.username not in generated:
+                raise ValidationFailed("导入期间数据发生了变化，请重新确认", code="import_changed")
+            password, password_hash = generated[row.username]
+            result.credentials.append((row.username, row.display_name, password))
+        user = User(username=row.username, display_name=row.display_name, unit=unit, role=row.role,
+                    password_hash=password_hash, created_at=now)
+        db.session.add(user)
+        result.created += 1
+    db.session.flush()
+    record_audit(
+        actor, "user.import", "user", None,
+        f"从“{pending.filename}”导入用户：新增 {result.created}，更新 {result.updated}，跳过 {result.skipped}",
+        now,
+        {"file": pending.filename, "created": result.created, "updated": result.updated, "skipped": result.skipped,
+         "on_existing": on_existing,
+         "roles": {label: sum(1 for row in rows if ROLE_LABELS[row.role] == label) for label in ROLE_LABELS.values()}},
+    )
+    discard_pending_import(pending)
+    return result
+
+
+def user_template_xlsx() -> bytes:
+    """The import template with two example rows."""
+    return table_to_xlsx(
+        USER_IMPORT_HEADERS,
+        [["zhangsan", "张三", "区图书馆", "职工", ""], ["lisi", "李四", "区文化馆", "职工", "Anquan#2026x"]],
+        sheet_title="用户",
+    )

@@ -1,0 +1,67 @@
+"""Small view helpers shared by the trainer and admin pages."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import quote
+
+from flask import request, send_file
+
+from ..database import read_only_until_needed
+from ..errors import DomainError
+from ..extensions import db
+
+PER_PAGE = 50
+
+
+def defer_write_lock() -> None:
+    """Parse uploads without holding SQLite's write lock.
+
+    Loading the signed-in user opened this POST's first transaction with BEGIN
+    IMMEDIATE; end it, and start later ones read-only until ``begin_write()``.
+    """
+    read_only_until_needed()
+    db.session.commit()
+
+
+def page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def optional_int(value) -> int | None:
+    """A positive id from a filter (0, blank or junk mean "any")."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def show_domain_error(form, error: DomainError, fields: dict, default) -> None:
+    """Put a domain error under the form field it concerns (``error.extra['field']``)."""
+    field = fields.get(error.extra.get("field"), default)
+    if isinstance(field.errors, tuple):
+        field.errors = list(field.errors)
+    field.errors.append(error.message)
+
+
+def add_field_error(field, message: str) -> None:
+    if isinstance(field.errors, tuple):
+        field.errors = list(field.errors)
+    field.errors.append(message)
+
+
+def download(data: bytes, filename: str, mimetype: str):
+    """Send bytes as an attachment; a Chinese file name survives in every browser (RFC 5987)."""
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{_ascii_fallback(filename)}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _ascii_fallback(filename: str) -> str:
+    stem, dot, extension = filename.rpartition(".")
+    ascii_stem = "".join(ch for ch in stem if ch.isascii() and (ch.isalnum() or ch in "-_")) or "export"
+    return f"{ascii_stem}{dot}{extension}"

@@ -1,0 +1,319 @@
+"""The quiz builder: settings, draw rules, fixed papers, live totals, sample draw, publishing, versions."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth_setup import roles_required
+from ..errors import DomainError
+from ..extensions import db
+from ..models import Question, Quiz
+from ..services import quiz_builder
+from ..services.clock import in_campaign_tz_if_naive, now_utc, to_campaign_tz
+from ..services.quiz_builder import FROZEN_SETTINGS, QuizSettings
+from ..services.quizzes import RuleSpec, get_quiz
+from ..services.question_admin import category_choices
+from . import bp
+from .common import add_field_error, show_domain_error
+from .forms import ActionForm, QuizForm, parse_question_ids
+
+SPARE_RULE_ROWS = 2
+
+
+def _get_quiz(quiz_id: int) -> Quiz:
+    return get_quiz(quiz_id, include_unpublished=True)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A local time typed into the form, read in the campaign's time zone."""
+    return None if value is None else in_campaign_tz_if_naive(value).astimezone(timezone.utc)
+
+
+def _local_naive(value: datetime | None) -> datetime | None:
+    local = to_campaign_tz(value)
+    return None if local is None else local.replace(tzinfo=None)
+
+
+def _prepare(form: QuizForm) -> None:
+    categories = [(0, "全部分类"), *category_choices()]
+    for entry in form.rules:
+        entry.form.category_id.choices = categories
+
+
+def _fill_from_quiz(form: QuizForm, quiz: Quiz) -> None:
+    form.title.data = quiz.title
+    form.description.data = quiz.description
+    form.time_limit_minutes.data = max(1, round(quiz.time_limit_seconds / 60))
+    form.opens_at.data = _local_naive(quiz.opens_at)
+    form.closes_at.data = _local_naive(quiz.closes_at)
+    form.max_attempts.data = quiz.max_attempts
+    form.max_attempts_per_day.data = quiz.max_attempts_per_day
+    form.pass_score.data = int(quiz.pass_score)
+    form.review_policy.data = quiz.review_policy
+    form.multiple_choice_scoring.data = quiz.multiple_choice_scoring
+    form.shuffle_questions.data = quiz.shuffle_questions
+    form.shuffle_options.data = quiz.shuffle_options
+    pinned = [rule for rule in quiz.rules if rule.question_id is not None]
+    form.fixed_questions.data = ", ".join(str(rule.question_id) for rule in pinned)
+    pinned_points = {rule.points for rule in pinned}
+    form.fixed_points.data = pinned_points.pop() if len(pinned_points) == 1 else None
+    while len(form.rules):
+        form.rules.pop_entry()
+    for rule in quiz.rules:
+        if rule.question_id is None:
+            form.rules.append_entry({"category_id": rule.category_id or 0, "type": rule.type or "",
+                                     "difficulty": rule.difficulty or 0, "count": rule.count, "points": rule.points})
+
+
+def _new_form(quiz: Quiz | None = None) -> QuizForm:
+    form = QuizForm()
+    if request.method == "GET":
+        if quiz is not None:
+            _fill_from_quiz(form, quiz)
+        while len(form.rules) < (len([r for r in quiz.rules if r.question_id is None]) if quiz else 1) + SPARE_RULE_ROWS:
+            form.rules.append_entry()
+    _prepare(form)
+    return form
+
+
+def _specs_with_fields(form: QuizForm) -> list[tuple[RuleSpec, object]]:
+    """The form's rules as RuleSpecs (fixed questions first), each with the field for its errors."""
+    pairs: list[tuple[RuleSpec, object]] = []
+    try:
+        ids = parse_question_ids(form.fixed_questions.data)
+    except ValueError:
+        ids = []
+    for question_id in ids:
+        pairs.append((RuleSpec(count=1, question_id=question_id, points=form.fixed_points.data), form.fixed_questions))
+    for entry in form.rules:
+        rule = entry.form
+        if rule.is_blank() or rule.count.data is None:
+            continue
+        pairs.append((
+            RuleSpec(count=rule.count.data, category_id=rule.category_id.data or None, type=rule.type.data or None,
+                     difficulty=rule.difficulty.data or None, points=rule.points.data),
+            rule.count,
+        ))
+    return pairs
+
+
+def _settings(form: QuizForm) -> QuizSettings:
+    return QuizSettings(
+        title=(form.title.data or "").strip(),
+        description=form.description.data or "",
+        time_limit_seconds=(form.time_limit_minutes.data or 0) * 60,
+        opens_at=_utc(form.opens_at.data),
+        closes_at=_utc(form.closes_at.data),
+        max_attempts=form.max_attempts.data,
+        max_attempts_per_day=form.max_attempts_per_day.data,
+        pass_score=float(form.pass_score.data or 0),
+        shuffle_questions=bool(form.shuffle_questions.data),
+        shuffle_options=bool(form.shuffle_options.data),
+        multiple_choice_scoring=form.multiple_choice_scoring.data,
+        review_policy=form.review_policy.data,
+    )
+
+
+def _field_map(form: QuizForm) -> dict:
+    return {
+        "title": form.title, "description": form.description, "time_limit_seconds": form.time_limit_minutes,
+        "opens_at": form.opens_at, "closes_at": form.closes_at, "max_attempts": form.max_attempts,
+        "max_attempts_per_day": form.max_attempts_per_day, "pass_score": form.pass_score,
+        "review_policy": form.review_policy, "multiple_choice_scoring": form.multiple_choice_scoring,
+        "fixed_questions": form.fixed_questions,
+    }
+
+
+def _check(form: QuizForm, pairs) -> quiz_builder.RulesCheck:
+    """Check the rules against the bank and put each problem under its row."""
+    check = quiz_builder.check_rules([spec for spec, _ in pairs])
+    for rule_check, (_, field) in zip(check.rules, pairs):
+        if rule_check.problem:
+            add_field_error(field, rule_check.problem)
+    return check
+
+
+def _render(form, quiz, check=None, sample=None, general_errors=(), status=200):
+    frozen = quiz is not None and quiz_builder.is_frozen(quiz)
+    pinned_ids = []
+    try:
+        pinned_ids = parse_question_ids(form.fixed_questions.data)
+    except ValueError:
+        pass
+    pinned = {q.id: q for q in db.session.scalars(db.select(Question).where(Question.id.in_(pinned_ids)))} if pinned_ids else {}
+    return render_template(
+        "trainer/quiz_form.html", form=form, quiz=quiz, frozen=frozen, frozen_fields=FROZEN_SETTINGS,
+        check=check, sample=sample, general_errors=list(general_errors),
+        pinned=[(qid, pinned.get(qid)) for qid in pinned_ids],
+    ), status
+
+
+def _save(form: QuizForm, quiz: Quiz | None):
+    """Validate, check against the bank, preview or save; returns a response."""
+    if not form.validate_on_submit():
+        errors = ["页面已过期（安全令牌失效），请刷新后重试"] if "csrf_token" in form.errors else []
+        return _render(form, quiz, general_errors=errors, status=422)
+    frozen = quiz is not None and quiz_builder.is_frozen(quiz)
+    settings = _settings(form)
+    pairs = _specs_with_fields(form)
+    if frozen:
+        # Frozen inputs are disabled in the page; keep the saved values whatever is posted.
+        saved = QuizSettings.of(quiz)
+        for name in FROZEN_SETTINGS:
+            setattr(settings, name, getattr(saved, name))
+        pairs = [(spec, form.fixed_questions) for spec in quiz_builder.rule_specs_of(quiz)]
+    check = _check(form, pairs)
+    if not check.ok:
+        row_problems = {rule.problem for rule in check.rules}
+        general = [problem for problem in check.problems if problem not in row_problems]
+        return _render(form, quiz, check=check, general_errors=general, status=422)
+    specs = [spec for spec, _ in pairs]
+    if form.check.data:
+        sample = quiz_builder.sample_draw(specs, random.Random(), shuffle=settings.shuffle_questions)
+        return _render(form, quiz, check=check, sample=sample)
+    try:
+        if quiz is None:
+            quiz = quiz_builder.create_quiz_draft(settings, specs, current_user, now_utc())
+            message = "已保存测验（未发布）。检查无误后请点击“发布”。"
+        else:
+            changes = quiz_builder.update_quiz(quiz, settings, specs, current_user, now_utc())
+            message = "已保存修改" if changes else "没有需要保存的修改"
+    except DomainError as error:
+        db.session.rollback()
+        general: list[str] = []
+        fields = _field_map(form)
+        if error.extra.get("field") in fields:
+            show_domain_error(form, error, fields, form.title)
+        else:
+            general.append(error.message)
+        return _render(form, quiz, check=check, general_errors=general, status=422)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("trainer.quiz_detail", quiz_id=quiz.id))
+
+
+@bp.get("/quizzes")
+@roles_required("trainer", "admin")
+def quizzes():
+    return render_template("trainer/quizzes.html", rows=quiz_builder.quiz_list(), action_form=ActionForm(),
+                           now=now_utc())
+
+
+@bp.route("/quizzes/new", methods=["GET", "POST"])
+@roles_required("trainer", "admin")
+def quiz_new():
+    form = _new_form()
+    if request.method == "GET":
+        return _render(form, None)
+    return _save(form, None)
+
+
+@bp.route("/quizzes/<int:quiz_id>/edit", methods=["GET", "POST"])
+@roles_required("trainer", "admin")
+def quiz_edit(quiz_id: int):
+    quiz = _get_quiz(quiz_id)
+    form = _new_form(quiz)
+    if request.method == "GET":
+        return _render(form, quiz)
+    return _save(form, quiz)
+
+
+@bp.get("/quizzes/<int:quiz_id>")
+@roles_required("trainer", "admin")
+def quiz_detail(quiz_id: int):
+    """A quiz's settings, its rules against the bank now, and what can be done with it."""
+    quiz = _get_quiz(quiz_id)
+    specs = quiz_builder.rule_specs_of(quiz)
+    versions = db.session.scalars(db.select(Quiz).where(Quiz.previous_version_id == quiz.id)).all()
+    return render_template(
+        "trainer/quiz_detail.html",
+        quiz=quiz,
+        check=quiz_builder.check_rules(specs),
+        attempt_count=quiz_builder.attempt_count(quiz),
+        previous=db.session.get(Quiz, quiz.previous_version_id) if quiz.previous_version_id else None,
+        versions=versions,
+        action_form=ActionForm(),
+    )
+
+
+@bp.get("/quizzes/<int:quiz_id>/sample")
+@roles_required("trainer", "admin")
+def quiz_sample(quiz_id: int):
+    """One sample draw of the saved rules (nothing is saved)."""
+    quiz = _get_quiz(quiz_id)
+    try:
+        sample = quiz_builder.sample_draw(quiz_builder.rule_specs_of(quiz), random.Random(),
+                                          shuffle=quiz.shuffle_questions)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("trainer.quiz_detail", quiz_id=quiz.id))
+    return render_template("trainer/quiz_sample.html", quiz=quiz, sample=sample)
+
+
+@bp.get("/quizzes/rule-check")
+@roles_required("trainer", "admin")
+def quiz_rule_check():
+    """Live totals for the builder page: questions, score and availability per rule."""
+    form = QuizForm(formdata=request.args, meta={"csrf": False})
+    _prepare(form)
+    pairs = _specs_with_fields(form)
+    problems = []
+    try:
+        parse_question_ids(form.fixed_questions.data)
+    except ValueError as error:
+        problems.append(str(error))
+    check = quiz_builder.check_rules([spec for spec, _ in pairs])
+    return jsonify({
+        "question_count": check.question_count,
+        "max_score": check.max_score,
+        "ok": check.ok and not problems,
+        "problems": problems + check.problems,
+        "rules": [
+            {"number": rule.number, "fixed": rule.spec.question_id is not None, "available": rule.available,
+             "needed": rule.spec.count, "problem": rule.problem}
+            for rule in check.rules
+        ],
+    })
+
+
+def _quiz_action(quiz_id: int, action, success: str):
+    form = ActionForm()
+    quiz = _get_quiz(quiz_id)
+    if not form.validate_on_submit():
+        flash("页面已过期，请重试。", "warning")
+        return redirect(url_for("trainer.quiz_detail", quiz_id=quiz_id))
+    try:
+        result = action(quiz)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("trainer.quiz_detail", quiz_id=quiz_id))
+    db.session.commit()
+    flash(success, "success")
+    target = result if isinstance(result, Quiz) else quiz
+    return redirect(url_for("trainer.quiz_edit" if result is not None else "trainer.quiz_detail", quiz_id=target.id))
+
+
+@bp.post("/quizzes/<int:quiz_id>/publish")
+@roles_required("trainer", "admin")
+def quiz_publish(quiz_id: int):
+    return _quiz_action(quiz_id, lambda quiz: quiz_builder.publish_quiz(quiz, current_user, now_utc()),
+                        "已发布，职工现在可以在首页看到该测验。")
+
+
+@bp.post("/quizzes/<int:quiz_id>/unpublish")
+@roles_required("trainer", "admin")
+def quiz_unpublish(quiz_id: int):
+    return _quiz_action(quiz_id, lambda quiz: quiz_builder.unpublish_quiz(quiz, current_user, now_utc()),
+                        "已取消发布：职工不再能看到和开始该测验，正在进行的答题仍可提交。")
+
+
+@bp.post("/quizzes/<int:quiz_id>/new-version")
+@roles_required("trainer", "admin")
+def quiz_new_version(quiz_id: int):
+    return _quiz_action(quiz_id, lambda quiz: quiz_builder.create_new_version(quiz, current_user, now_utc()),
+                        "已创建新版本（未发布），可以修改抽题规则和计分设置。原版本不受影响。")
