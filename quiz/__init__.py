@@ -9,10 +9,12 @@ from pathlib import Path
 
 from apiflask import APIFlask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import auth_setup, cli, errors, ops, web
 from . import config as config_module
 from .api import bp as api_bp
+from .api import openapi as api_openapi
 from .auth import bp as auth_bp
 from .boards import bp as boards_bp
 from .database import configure_engine, sqlite_engine_options
@@ -24,6 +26,7 @@ from .training import bp as training_bp
 from .training import verify_bp
 
 ROOT = Path(__file__).resolve().parent.parent
+MAX_DATABASE_ID = 2**31 - 1
 
 # apispec registers a schema used both nested and as a response twice under two
 # identical names (UnitOut, UnitOut1); the document stays valid, the warning is noise.
@@ -60,9 +63,20 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    # Ids in URLs are database integers: a larger number is simply "not found", never an
+    # overflow in the database driver.
+    app.url_map.converters["int"] = DatabaseIdConverter
     _init_extensions(app)
     _register_blueprints(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` limited to the range of a 32-bit database integer (PostgreSQL's INTEGER)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _init_extensions(app: APIFlask) -> None:
@@ -75,6 +89,7 @@ def _init_extensions(app: APIFlask) -> None:
     limiter.init_app(app)
     auth_setup.init_app(app)
     errors.init_app(app)
+    api_openapi.init_app(app)
     web.init_app(app)
     ops.init_app(app)
     cli.init_app(app)
