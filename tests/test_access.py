@@ -7,6 +7,7 @@ the roles it requires; then anonymous users and wrong roles are refused in pract
 from __future__ import annotations
 
 import pytest
+from werkzeug.routing import AnyConverter, NumberConverter
 
 from helpers import PASSWORD
 
@@ -33,11 +34,10 @@ def endpoint_view(app, endpoint):
 def sample_url(rule) -> str:
     values = {}
     for name, converter in rule._converters.items():
-        kind = type(converter).__name__
-        if kind == "AnyConverter":
+        if isinstance(converter, AnyConverter):
             values[name] = sorted(converter.items)[0]
         else:
-            values[name] = 1 if kind in ("IntegerConverter", "NumberConverter") else "x"
+            values[name] = 1 if isinstance(converter, NumberConverter) else "x"
     return rule.build(values, append_unknown=False)[1]
 
 
