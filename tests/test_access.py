@@ -7,7 +7,7 @@ the roles it requires; then anonymous users and wrong roles are refused in pract
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import AnyConverter, NumberConverter
+from werkzeug.routing.converters import AnyConverter, NumberConverter
 
 from helpers import PASSWORD
 
