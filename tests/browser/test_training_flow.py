@@ -36,6 +36,7 @@ def test_practice_notebook_and_levels(page, live_url, build, browser_login, scre
 
     # practise five questions, the first one wrong
     page.get_by_role("link", name="练习与错题").click()
+    page.wait_for_url("**/training/")
     page.select_option("#category_id", str(fire.id))
     page.select_option("#count", "5")
     page.get_by_role("button", name="开始练习").click()
@@ -77,8 +78,9 @@ def test_practice_notebook_and_levels(page, live_url, build, browser_login, scre
 
     # the home page shows mastery and suggests a category
     page.get_by_role("link", name="首页").click()
-    assert page.locator("#training-panel svg.mastery-chart").is_visible()
-    assert "80%" in page.locator("#training-panel").inner_text()
+    page.wait_for_url(f"{live_url}/")
+    expect(page.locator("#training-panel svg.mastery-chart")).to_be_visible()
+    expect(page.locator("#training-panel")).to_contain_text("80%")
     screenshot(page, "training-home-panel")
 
     # level 1 is open, level 2 locked
@@ -109,7 +111,7 @@ def test_practice_notebook_and_levels(page, live_url, build, browser_login, scre
     assert page.locator('[data-level="1"]').get_attribute("data-state") == "passed"
     assert page.locator('[data-level="2"]').get_attribute("data-state") == "unlocked"
     assert page.locator('[data-level="1"] .stars .off').count() == 0  # full marks: three stars
-    assert page.locator('[data-level="2"]').get_by_role("button", name="开始闯关").is_visible()
+    expect(page.locator('[data-level="2"]').get_by_role("button", name="开始闯关")).to_be_visible()
     screenshot(page, "training-level-map-after")
 
 
@@ -128,5 +130,6 @@ def test_practice_on_a_phone(mobile_page, live_url, build, browser_login, screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.goto(f"{live_url}/training/levels")
     page.get_by_role("link", name="进入闯关").tap()
+    page.wait_for_url("**/training/levels/*")
     screenshot(page, "training-level-map-mobile")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
