@@ -7,7 +7,7 @@ from collections import Counter
 from question_bank import QUESTION_TYPES, load_builtin_bank, normalize_stem
 
 from quiz.extensions import db
-from quiz.models import Attempt, Question, Quiz, Unit, User
+from quiz.models import Attempt, LevelSeries, Question, Quiz, Unit, User
 from quiz.services import attempts
 
 from helpers import ROOT, T0, minutes
@@ -78,8 +78,10 @@ def test_seed_demo_only_into_empty_database(runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "zhangsan" in result.output and "Anquan@2026" in result.output
-    assert db.session.scalar(db.select(db.func.count(Quiz.id))) == 2
+    contests = db.select(db.func.count(Quiz.id)).where(Quiz.kind == "contest")
+    assert db.session.scalar(contests) == 2
+    assert db.session.scalar(db.select(db.func.count(LevelSeries.id))) == 1
     assert db.session.scalar(db.select(db.func.count(Unit.id))) >= 9
     again = runner.invoke(args=["seed-demo"])
     assert "跳过" in again.output
-    assert db.session.scalar(db.select(db.func.count(Quiz.id))) == 2
+    assert db.session.scalar(contests) == 2

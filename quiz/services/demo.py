@@ -1,4 +1,4 @@
-"""Demo data for `make run`: units, accounts and two quizzes over the built-in bank."""
+"""Demo data for `make run`: units, accounts, two quizzes and a level series over the built-in bank."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from question_bank import load_builtin_bank
 
 from ..models import Category
 from ..extensions import db
-from . import accounts, quizzes
+from . import accounts, levels, quizzes
 from .questions import import_question_records
 
 DEMO_PASSWORD = "Anquan@2026"
@@ -87,4 +87,6 @@ def seed_demo(now: datetime, *, hash_method: str) -> list[tuple[str, str, str]]:
         multiple_choice_scoring="partial",
         created_by=trainer,
     )
+    category_ids = dict(db.session.execute(select(Category.name, Category.id)).all())
+    levels.seed_demo_series(trainer, category_ids)
     return logins

@@ -121,7 +121,10 @@
   // Retry everything pending as soon as the network is back.
   window.addEventListener("online", function () { Object.keys(pending).forEach(function (q) { save(q, 0); }); });
 
+  var untimed = root.dataset.untimed === "1";
+
   function tick() {
+    if (untimed) { return; }
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     var m = Math.floor(left / 60), s = left % 60;
     countdown.textContent = (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
