@@ -80,16 +80,18 @@ def _new_form(quiz: Quiz | None = None) -> QuizForm:
     return form
 
 
-def _specs_with_fields(form: QuizForm) -> list[tuple[RuleSpec, object]]:
-    """The form's rules as RuleSpecs (fixed questions first), each with the field for its errors."""
-    pairs: list[tuple[RuleSpec, object]] = []
+def _specs_with_fields(form: QuizForm) -> list[tuple[RuleSpec, object, int | None]]:
+    """The form's rules as RuleSpecs (fixed questions first), each with the field for its errors
+    and the index of its row in the rules table (None for fixed questions)."""
+    pairs: list[tuple[RuleSpec, object, int | None]] = []
     try:
         ids = parse_question_ids(form.fixed_questions.data)
     except ValueError:
         ids = []
     for question_id in ids:
-        pairs.append((RuleSpec(count=1, question_id=question_id, points=form.fixed_points.data), form.fixed_questions))
-    for entry in form.rules:
+        pairs.append((RuleSpec(count=1, question_id=question_id, points=form.fixed_points.data), form.fixed_questions,
+                      None))
+    for index, entry in enumerate(form.rules):
         rule = entry.form
         if rule.is_blank() or rule.count.data is None:
             continue
@@ -97,6 +99,7 @@ def _specs_with_fields(form: QuizForm) -> list[tuple[RuleSpec, object]]:
             RuleSpec(count=rule.count.data, category_id=rule.category_id.data or None, type=rule.type.data or None,
                      difficulty=rule.difficulty.data or None, points=rule.points.data),
             rule.count,
+            index,
         ))
     return pairs
 
@@ -130,14 +133,14 @@ def _field_map(form: QuizForm) -> dict:
 
 def _check(form: QuizForm, pairs) -> quiz_builder.RulesCheck:
     """Check the rules against the bank and put each problem under its row."""
-    check = quiz_builder.check_rules([spec for spec, _ in pairs])
-    for rule_check, (_, field) in zip(check.rules, pairs):
+    check = quiz_builder.check_rules([spec for spec, _, _ in pairs])
+    for rule_check, (_, field, _) in zip(check.rules, pairs):
         if rule_check.problem:
             add_field_error(field, rule_check.problem)
     return check
 
 
-def _render(form, quiz, check=None, sample=None, general_errors=(), status=200):
+def _render(form, quiz, check=None, sample=None, general_errors=(), status=200, pairs=()):
     frozen = quiz is not None and quiz_builder.is_frozen(quiz)
     pinned_ids = []
     try:
@@ -149,6 +152,7 @@ def _render(form, quiz, check=None, sample=None, general_errors=(), status=200):
         "trainer/quiz_form.html", form=form, quiz=quiz, frozen=frozen, frozen_fields=FROZEN_SETTINGS,
         check=check, sample=sample, general_errors=list(general_errors),
         pinned=[(qid, pinned.get(qid)) for qid in pinned_ids],
+        row_checks={row: rule for rule, (_, _, row) in zip(check.rules if check else [], pairs) if row is not None},
     ), status
 
 
@@ -165,16 +169,16 @@ def _save(form: QuizForm, quiz: Quiz | None):
         saved = QuizSettings.of(quiz)
         for name in FROZEN_SETTINGS:
             setattr(settings, name, getattr(saved, name))
-        pairs = [(spec, form.fixed_questions) for spec in quiz_builder.rule_specs_of(quiz)]
+        pairs = [(spec, form.fixed_questions, None) for spec in quiz_builder.rule_specs_of(quiz)]
     check = _check(form, pairs)
     if not check.ok:
         row_problems = {rule.problem for rule in check.rules}
         general = [problem for problem in check.problems if problem not in row_problems]
-        return _render(form, quiz, check=check, general_errors=general, status=422)
-    specs = [spec for spec, _ in pairs]
+        return _render(form, quiz, check=check, general_errors=general, status=422, pairs=pairs)
+    specs = [spec for spec, _, _ in pairs]
     if form.check.data:
         sample = quiz_builder.sample_draw(specs, random.Random(), shuffle=settings.shuffle_questions)
-        return _render(form, quiz, check=check, sample=sample)
+        return _render(form, quiz, check=check, sample=sample, pairs=pairs)
     try:
         if quiz is None:
             quiz = quiz_builder.create_quiz_draft(settings, specs, current_user, now_utc())
@@ -190,7 +194,7 @@ def _save(form: QuizForm, quiz: Quiz | None):
             show_domain_error(form, error, fields, form.title)
         else:
             general.append(error.message)
-        return _render(form, quiz, check=check, general_errors=general, status=422)
+        return _render(form, quiz, check=check, general_errors=general, status=422, pairs=pairs)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("trainer.quiz_detail", quiz_id=quiz.id))
@@ -266,7 +270,7 @@ def quiz_rule_check():
         parse_question_ids(form.fixed_questions.data)
     except ValueError as error:
         problems.append(str(error))
-    check = quiz_builder.check_rules([spec for spec, _ in pairs])
+    check = quiz_builder.check_rules([spec for spec, _, _ in pairs])
     return jsonify({
         "question_count": check.question_count,
         "max_score": check.max_score,

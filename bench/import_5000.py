@@ -1,0 +1,165 @@
+"""Benchmark of the bulk question upload with a 5,000-row .xlsx (the upload limit).
+
+Runs the real pages in-process through Flask's test client, on a fresh migrated
+database, and times each step a trainer goes through:
+
+    upload   POST /trainer/imports/new      read + validate the file, keep the preview
+    preview  GET  /trainer/imports/<token>  render every row (and duplicates against the bank)
+    confirm  POST .../confirm               write all 5,000 questions in one transaction
+
+then uploads the same file again, so that every row is a duplicate, and times the
+preview and an update-all confirm.  Limits (issue 3): upload + confirm < 5 s, preview < 2 s.
+
+    .venv/bin/python bench/import_5000.py                        # SQLite
+    .venv/bin/python bench/import_5000.py --database postgresql  # scratch database quiz_bench_import
+
+Exit status 1 when a limit is exceeded.  Only 127.0.0.1 is contacted (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+from sqlalchemy import create_engine, func, select, text
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from question_bank import TEMPLATE_HEADERS  # noqa: E402
+from quiz import create_app  # noqa: E402
+from quiz.extensions import db  # noqa: E402
+from quiz.models import Question  # noqa: E402
+from quiz.services import accounts  # noqa: E402
+
+ROWS = 5000
+IMPORT_LIMIT_SECONDS = 5.0
+PREVIEW_LIMIT_SECONDS = 2.0
+PASSWORD = "Bench-Import-2026"
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_DB = "quiz_bench_import"
+CATEGORIES = ["安全生产法律法规", "消防安全", "疏散逃生", "应急救援", "文旅行业安全", "用电安全", "交通安全",
+              "特种设备", "防汛防台", "食品安全"]
+
+
+def build_workbook(rows: int, seed: int = 7) -> bytes:
+    """A realistic question file: three types, Chinese text, every optional column filled."""
+    rng = random.Random(seed)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(TEMPLATE_HEADERS)
+    for number in range(1, rows + 1):
+        category = CATEGORIES[number % len(CATEGORIES)]
+        kind = ("单选", "多选", "判断")[number % 3]
+        stem = f"第{number}题：在{category}检查中发现隐患{rng.randint(1, 99)}处，按照相关规定，下列做法正确的是哪一项？"
+        if kind == "判断":
+            options, answer = [""] * 4, rng.choice(["正确", "错误"])
+        else:
+            options = [f"选项{letter}：依法依规落实第{number}项安全责任措施{letter}" for letter in "ABCD"]
+            answer = "A" if kind == "单选" else "ACD"
+        sheet.append([kind, stem, *options, "", "", "", "", answer,
+                      f"解析：第{number}题考查{category}的基本要求。", category, number % 3 + 1, 1 + number % 5,
+                      "《中华人民共和国安全生产法》"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def database_url(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return "sqlite:///" + str(workdir / "bench.sqlite3")
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
+
+
+def timed(call):
+    start = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--rows", type=int, default=ROWS)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    os.environ["QUIZ_INSTANCE_PATH"] = str(workdir / "instance")
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url(args.database, workdir),
+        "SECRET_KEY": "bench",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    })
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        trainer = accounts.create_user("bench_trainer", role="trainer", display_name="基准测试",
+                                       password_hash=accounts.hash_new_password(PASSWORD, hash_method="pbkdf2:sha256:1000",
+                                                                                min_length=8))
+        db.session.commit()
+        trainer_name = trainer.username
+        db.session.remove()
+
+    data, build_seconds = timed(lambda: build_workbook(args.rows))
+    client = app.test_client()
+    response = client.post("/login", data={"username": trainer_name, "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+
+    def upload():
+        boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename="题库5000.xlsx")})
+        response = client.post("/trainer/imports/new", data=body,
+                               content_type=f"multipart/form-data; boundary={boundary}")
+        assert response.status_code == 302, response.data[:500]
+        return response.headers["Location"]
+
+    figures = {}
+    location, figures["upload"] = timed(upload)
+    preview, figures["preview"] = timed(lambda: client.get(location))
+    assert preview.status_code == 200 and f"新题 {args.rows}" in preview.get_data(as_text=True)
+    confirm, figures["confirm"] = timed(lambda: client.post(location + "/confirm", data={"on_duplicate": "skip"}))
+    assert confirm.status_code == 302, confirm.data[:500]
+    location, figures["upload_again"] = timed(upload)
+    preview, figures["preview_duplicates"] = timed(lambda: client.get(location))
+    assert f"与题库重复 {args.rows}" in preview.get_data(as_text=True)
+    update, figures["confirm_update"] = timed(lambda: client.post(location + "/confirm", data={"on_duplicate": "update"}))
+    assert update.status_code == 302
+    with app.app_context():
+        count = db.session.scalar(select(func.count(Question.id)))
+        db.session.remove()
+        db.engine.dispose()
+    assert count == args.rows, count
+
+    import_seconds = figures["upload"] + figures["confirm"]
+    worst_preview = max(figures["preview"], figures["preview_duplicates"])
+    print(f"database            {args.database}")
+    print(f"file                {args.rows} rows, {len(data) / 1024 / 1024:.2f} MB (generated in {build_seconds:.2f} s)")
+    print(f"upload (parse+keep) {figures['upload']:.2f} s")
+    print(f"preview page        {figures['preview']:.2f} s   ({len(preview.data) / 1024 / 1024:.1f} MB of HTML)")
+    print(f"confirm (import)    {figures['confirm']:.2f} s")
+    print(f"parse + import      {import_seconds:.2f} s   (limit {IMPORT_LIMIT_SECONDS:.0f} s)")
+    print(f"re-upload           {figures['upload_again']:.2f} s")
+    print(f"preview, all dups   {figures['preview_duplicates']:.2f} s   (limit {PREVIEW_LIMIT_SECONDS:.0f} s)")
+    print(f"confirm, update all {figures['confirm_update']:.2f} s")
+    ok = import_seconds < IMPORT_LIMIT_SECONDS and worst_preview < PREVIEW_LIMIT_SECONDS
+    print("result              " + ("OK" if ok else "TOO SLOW"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
