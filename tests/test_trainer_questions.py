@@ -222,3 +222,19 @@ def test_question_form_needs_the_csrf_token(csrf_app_config, client, build):
     token = csrf_of(client.get("/trainer/questions/new").data.decode())
     assert client.post("/trainer/questions/new", data=form_data(csrf_token=token)).status_code == 302
     assert db.session.scalar(db.select(db.func.count(Question.id))) == 1
+
+
+def test_category_rename_form_needs_the_csrf_token(csrf_app_config, client, build):
+    user = build.user("trainer8", role="trainer")
+    client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                "csrf_token": csrf_of(client.get("/login").data.decode())})
+    category = build.category("消防安全")
+    client.post(f"/trainer/categories/{category.id}/rename", data={f"c{category.id}-name": "改名"})
+    db.session.refresh(category)
+    assert category.name == "消防安全"
+    page = client.get("/trainer/categories").data.decode()
+    token = re.search(rf'name="c{category.id}-csrf_token" value="([^"]+)"', page).group(1)
+    client.post(f"/trainer/categories/{category.id}/rename",
+                data={f"c{category.id}-name": "改名", f"c{category.id}-csrf_token": token})
+    db.session.refresh(category)
+    assert category.name == "改名"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.security import generate_password_hash
 
 from question_bank import FileRejected
 
@@ -15,12 +14,11 @@ from ..auth_setup import roles_required
 from ..database import begin_write
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import ROLES, Unit, User
+from ..models import ROLES, User
 from ..services import accounts, user_admin, user_import
 from ..services.audit import ACTION_LABELS, TARGET_LABELS, AuditFilter, audit_query
 from ..services.clock import now_utc
 from ..services.exports import XLSX_MIMETYPE
-from ..services.passwords import check_password
 from ..services.pending_imports import ImportExpired, discard_pending_import, get_pending_import
 from ..services.user_admin import UserFilter
 from ..trainer.common import (

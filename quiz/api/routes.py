@@ -13,6 +13,14 @@ from ..extensions import db, limiter
 from ..services import accounts, attempts, questions, quizzes
 from ..services.clock import in_campaign_tz_if_naive, isoformat, now_utc, seconds_until
 from . import bp
+from question_bank import QUESTION_TYPES  # trainer
+from ..services import audit, item_analysis, question_admin, question_import, quiz_builder, results  # trainer
+from ..services.pending_imports import get_pending_import  # trainer
+from .presenters import unit_ref as trainer_unit_ref  # trainer
+from .schemas import (  # trainer
+    AuditOut, AuditQuery, ImportConfirmIn, ImportConfirmOut, ImportPreviewOut, ItemAnalysisOut, QuestionIn,
+    QuestionOut, QuestionsOut, QuestionsQuery, ResultsOut, ResultsQuery,
+)
 from ..boards import board_cache  # boards
 from ..boards.presenters import cached_json, units_board_json, users_board_json  # boards
 from ..errors import NotFound  # boards
@@ -91,6 +99,7 @@ def list_units():
 @bp.doc(summary="Create a unit (admin)", security=BEARER, responses=[401, 403, 409])
 def create_unit(body):
     unit = accounts.create_unit(body["name"], body["kind"], body["headcount"])
+    audit.record_audit(api_user(), "unit.create", "unit", unit.id, f"新增单位“{unit.name}”", now_utc())  # trainer
     db.session.commit()
     return unit_json(unit)
 
@@ -114,6 +123,7 @@ def create_user(body):
         unit=unit,
         role=body["role"],
     )
+    audit.record_audit(api_user(), "user.create", "user", user.id, f"新增用户 {user.username}", now_utc())  # trainer
     db.session.commit()
     return user_json(user)
 
@@ -139,6 +149,10 @@ def import_questions(files):
         errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]
         raise ValidationFailed("文件中有错误，未导入任何题目", code="invalid_file", errors=errors)
     summary = questions.import_question_records(result.records, on_duplicate="skip")
+    audit.record_audit(api_user(), "question.import", "question", None,  # trainer
+                       f"从“{upload.filename}”导入题目：新增 {summary.imported}，跳过重复 {summary.skipped_duplicates}",
+                       now_utc(), {"file": upload.filename, "imported": summary.imported,
+                                   "skipped_duplicates": summary.skipped_duplicates})
     db.session.commit()
     return {"imported": summary.imported, "skipped_duplicates": summary.skipped_duplicates}
 
@@ -188,6 +202,7 @@ def create_quiz(body):
         review_policy=body["review_policy"],
         created_by=api_user(),
     )
+    audit.record_audit(api_user(), "quiz.create", "quiz", quiz.id, f"新建测验“{quiz.title}”", now_utc())  # trainer
     db.session.commit()
     return quiz_json(quiz)
 
@@ -414,3 +429,227 @@ def leaderboard_users(quiz_id, query):
     entry = cached_users(cache, quiz, now)
     return cached_json(("api-users", quiz.id, unit_id, limit), entry,
                        lambda: users_board_json(entry.value, unit_id, limit))
+
+
+# ---------------------------------------------------------------- trainer tools (issue 3)
+
+
+def _question_columns(body: dict) -> dict[str, str]:
+    """An API question as template columns, for question_bank's validation."""
+    columns = {"题型": QUESTION_TYPES[body["type"]], "题干": body["stem"], "答案": body["answer"],
+               "解析": body["explanation"], "分类": body["category"] or "未分类",
+               "难度": str(body["difficulty"]), "分值": str(body["points"]), "出处": body["source"]}
+    for letter, option in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", body["options"]):
+        columns[f"选项{letter}"] = option
+    return columns
+
+
+def _question_json(question) -> dict:
+    record = question_admin.question_to_record(question)
+    return {
+        "id": question.id, "type": question.type, "stem": question.stem, "options": list(question.options),
+        "correct": list(question.correct), "answer": question_admin.record_columns(record)["答案"],
+        "explanation": question.explanation, "category": question.category.name, "difficulty": question.difficulty,
+        "points": question.points, "source": question.source, "is_active": question.is_active,
+    }
+
+
+def _page_json(page) -> dict:
+    return {"page": page.page, "pages": page.pages, "total": page.total}
+
+
+@bp.get("/questions")
+@api_auth("trainer", "admin")
+@bp.input(QuestionsQuery, location="query", arg_name="query")
+@bp.output(QuestionsOut)
+@bp.doc(summary="The question bank, searched and filtered (trainer/admin)", security=BEARER, responses=[401, 403])
+def list_questions(query):
+    filters = question_admin.QuestionFilter(q=query["q"], category_id=query["category_id"], type=query["type"],
+                                            difficulty=query["difficulty"], active=query["active"])
+    page = db.paginate(question_admin.question_query(filters), page=query["page"], per_page=query["per_page"],
+                       error_out=False)
+    return {"questions": [_question_json(q) for q in page.items], **_page_json(page)}
+
+
+@bp.post("/questions")
+@api_auth("trainer", "admin")
+@bp.input(QuestionIn, arg_name="body")
+@bp.output(QuestionOut, status_code=201)
+@bp.doc(summary="Add a question (same rules as the file template; errors keyed by column)", security=BEARER,
+        responses=[401, 403, 409, 422])
+def create_question(body):
+    record = question_admin.check_question(_question_columns(body))
+    question = question_admin.create_question(record, api_user(), now_utc())
+    db.session.commit()
+    return _question_json(question)
+
+
+@bp.put("/questions/<int:question_id>")
+@api_auth("trainer", "admin")
+@bp.input(QuestionIn, arg_name="body")
+@bp.output(QuestionOut)
+@bp.doc(summary="Replace a question; attempts keep the copy they were drawn with", security=BEARER,
+        responses=[401, 403, 404, 409, 422])
+def update_question(question_id, body):
+    question = question_admin.get_question(question_id)
+    record = question_admin.check_question(_question_columns(body))
+    question_admin.update_question(question, record, api_user(), now_utc())
+    db.session.commit()
+    return _question_json(question)
+
+
+@bp.post("/questions/<int:question_id>/<any(activate, deactivate):action>")
+@api_auth("trainer", "admin")
+@bp.output(QuestionOut)
+@bp.doc(summary="Deactivate (no longer drawn at random) or activate a question", security=BEARER,
+        responses=[401, 403, 404])
+def set_question_active(question_id, action):
+    question = question_admin.get_question(question_id)
+    question_admin.set_question_active(question, action == "activate", api_user(), now_utc())
+    db.session.commit()
+    return _question_json(question)
+
+
+@bp.delete("/questions/<int:question_id>")
+@api_auth("trainer", "admin")
+@bp.output({}, status_code=204)
+@bp.doc(summary="Delete a question no attempt has used and no quiz pins (else 409: deactivate it)",
+        security=BEARER, responses=[401, 403, 404, 409])
+def delete_question(question_id):
+    question_admin.delete_question(question_admin.get_question(question_id), api_user(), now_utc())
+    db.session.commit()
+    return ""
+
+
+def _preview_json(pending) -> dict:
+    preview = question_import.build_question_preview(pending)
+    return {
+        "token": pending.id, "expires_at": isoformat(pending.expires_at), "filename": pending.filename,
+        "rows": len(preview.rows), "new": preview.new_count, "duplicates": preview.duplicate_count,
+        "changed": preview.changed_count, "can_confirm": preview.can_confirm,
+        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in preview.errors],
+        "duplicate_rows": [{"row": r.row, "question_id": r.existing_id, "changed": r.changed}
+                           for r in preview.rows if r.status == "duplicate"],
+    }
+
+
+@bp.post("/questions/import/preview")
+@api_auth("trainer", "admin")
+@bp.input(ImportIn, location="files", arg_name="files")
+@bp.output(ImportPreviewOut, status_code=201)
+@bp.doc(summary="Step 1 of a bulk upload: check the file and keep it for an hour; nothing is imported",
+        security=BEARER, responses=[401, 403, 413, 422])
+def preview_question_import(files):
+    upload = files["file"]
+    read_only_until_needed()  # parse without SQLite's write lock
+    db.session.commit()
+    try:
+        payload = question_import.parse_question_upload(upload.filename or "", upload.read())
+    except FileRejected as rejected:
+        error = ValidationFailed(rejected.message, code="invalid_file", reason=rejected.code)
+        if rejected.code == "too_large":
+            error.status = 413
+        raise error from None
+    begin_write()
+    pending = question_import.store_question_upload(api_user(), upload.filename or "", payload, now_utc())
+    db.session.commit()
+    return _preview_json(pending)
+
+
+@bp.post("/questions/import/<token>/confirm")
+@api_auth("trainer", "admin")
+@bp.input(ImportConfirmIn, arg_name="body")
+@bp.output(ImportConfirmOut)
+@bp.doc(summary="Step 2: import every row of a previewed file, or none (duplicates skipped or updated)",
+        security=BEARER, responses=[401, 403, 404, 410, 422])
+def confirm_question_import(token, body):
+    now = now_utc()
+    pending = get_pending_import(token, api_user(), question_import.KIND, now)
+    summary = question_import.confirm_question_import(pending, question_import.records_of(pending),
+                                                      body["on_duplicate"], api_user(), now)
+    db.session.commit()
+    return {"imported": summary.imported, "updated": summary.updated,
+            "skipped_duplicates": summary.skipped_duplicates}
+
+
+@bp.post("/quizzes/<int:quiz_id>/<any(publish, unpublish):action>")
+@api_auth("trainer", "admin")
+@bp.output(QuizOut)
+@bp.doc(summary="Publish (rules checked against the bank) or unpublish a quiz", security=BEARER,
+        responses=[401, 403, 404, 422])
+def set_quiz_published(quiz_id, action):
+    quiz = quizzes.get_quiz(quiz_id, include_unpublished=True)
+    change = quiz_builder.publish_quiz if action == "publish" else quiz_builder.unpublish_quiz
+    change(quiz, api_user(), now_utc())
+    db.session.commit()
+    return quiz_json(quiz)
+
+
+@bp.get("/quizzes/<int:quiz_id>/results")
+@api_auth("trainer", "admin")
+@bp.input(ResultsQuery, location="query", arg_name="query")
+@bp.output(ResultsOut)
+@bp.doc(summary="Every attempt at a quiz, newest first, optionally for one unit", security=BEARER,
+        responses=[401, 403, 404])
+def quiz_results(quiz_id, query):
+    quiz = quizzes.get_quiz(quiz_id, include_unpublished=True)
+    filters = results.ResultFilter(unit_id=query["unit_id"], status=query["status"])
+    page = db.paginate(results.attempts_query(quiz, filters), page=query["page"], per_page=query["per_page"],
+                       error_out=False)
+    summary = results.result_summary(quiz, filters)
+    return {
+        "attempts": [
+            {"id": a.id, "user_id": a.user.id, "username": a.user.username, "display_name": a.user.display_name,
+             "unit": trainer_unit_ref(a.user.unit), "number": a.number, "status": a.status,
+             "score": a.score, "max_score": a.max_score, "passed": a.passed, "correct_count": a.correct_count,
+             "question_count": a.question_count, "duration_seconds": a.duration_seconds,
+             "started_at": isoformat(a.started_at), "submitted_at": isoformat(a.submitted_at),
+             "left_page_count": a.left_page_count}
+            for a in page.items
+        ],
+        **_page_json(page),
+        "summary": {"attempt_count": summary.attempt_count, "final_count": summary.final_count,
+                    "participant_count": summary.participant_count, "average_score": summary.average_score,
+                    "pass_rate": summary.pass_rate},
+    }
+
+
+@bp.get("/quizzes/<int:quiz_id>/item-analysis")
+@api_auth("trainer", "admin")
+@bp.output(ItemAnalysisOut)
+@bp.doc(summary="Facility, discrimination (upper vs lower 27 %) and option choices per question", security=BEARER,
+        responses=[401, 403, 404])
+def quiz_item_analysis(quiz_id):
+    analysis = item_analysis.analyze_quiz(quizzes.get_quiz(quiz_id, include_unpublished=True))
+    return {
+        "attempt_count": analysis.attempt_count,
+        "group_size": analysis.group_size,
+        "items": [
+            {"question_id": item.question_id, "type": item.type, "stem": item.stem, "options": item.options,
+             "correct": item.correct, "attempts": item.attempts, "answered": item.answered,
+             "correct_count": item.correct_count, "facility": item.facility, "discrimination": item.discrimination,
+             "upper_count": item.upper_count, "lower_count": item.lower_count, "option_counts": item.option_counts,
+             "unanswered": item.unanswered, "needs_review": item.needs_review, "flags": item.flags}
+            for item in analysis.items
+        ],
+    }
+
+
+@bp.get("/audit")
+@api_auth("admin")
+@bp.input(AuditQuery, location="query", arg_name="query")
+@bp.output(AuditOut)
+@bp.doc(summary="The audit log, newest first (admin)", security=BEARER, responses=[401, 403])
+def audit_log(query):
+    filters = audit.AuditFilter(target_type=query["target_type"], target_id=query["target_id"],
+                                actor_id=query["actor_id"], action=query["action"])
+    page = db.paginate(audit.audit_query(filters), page=query["page"], per_page=query["per_page"], error_out=False)
+    return {
+        "entries": [
+            {"id": e.id, "created_at": isoformat(e.created_at), "actor_id": e.actor_id, "actor_name": e.actor_name,
+             "action": e.action, "target_type": e.target_type, "target_id": e.target_id, "summary": e.summary,
+             "changes": e.changes}
+            for e in page.items
+        ],
+        **_page_json(page),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, File, Float, Integer, List, Nested, String
+from apiflask.fields import Dict  # trainer
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import EXCLUDE
 
@@ -337,3 +338,181 @@ class LeaderboardUsersOut(Schema):
 class LeaderboardUsersQuery(Strict):
     unit_id = Integer(load_default=None, allow_none=True)
     limit = Integer(load_default=50, validate=Range(1, 1000))
+
+
+# ---------------------------------------------------------------- trainer tools (issue 3)
+
+
+class QuestionIn(Strict):
+    type = String(required=True, validate=OneOf(list(QUESTION_TYPES)))
+    stem = String(required=True, validate=Length(1, 2000))
+    #: option texts A, B, ... (2-8 for single and multiple; ignored for true_false)
+    options = List(String(validate=Length(0, 500)), load_default=list, validate=Length(0, 8))
+    answer = String(required=True, validate=Length(1, 40),
+                    metadata={"description": "Option letters (\"A\", \"ACD\") or 正确/错误 for true_false"})
+    explanation = String(load_default="", validate=Length(0, 2000))
+    category = String(load_default="", validate=Length(0, 100))
+    difficulty = Integer(load_default=2, validate=Range(1, 3))
+    points = Integer(load_default=1, validate=Range(1, 100))
+    source = String(load_default="", validate=Length(0, 2000))
+
+
+class QuestionOut(Schema):
+    id = Integer(required=True)
+    type = String(required=True)
+    stem = String(required=True)
+    options = List(String(), required=True)
+    correct = List(Integer(), required=True)
+    answer = String(required=True)
+    explanation = String(required=True)
+    category = String(required=True)
+    difficulty = Integer(required=True)
+    points = Integer(required=True)
+    source = String(required=True)
+    is_active = Boolean(required=True)
+
+
+class PageQuery(Strict):
+    page = Integer(load_default=1, validate=Range(1, 100000))
+    per_page = Integer(load_default=50, validate=Range(1, 200))
+
+
+class QuestionsQuery(PageQuery):
+    q = String(load_default="", validate=Length(0, 200))
+    category_id = Integer(load_default=None, allow_none=True)
+    type = String(load_default=None, allow_none=True, validate=OneOf(list(QUESTION_TYPES)))
+    difficulty = Integer(load_default=None, allow_none=True, validate=Range(1, 3))
+    active = Boolean(load_default=None, allow_none=True)
+
+
+class QuestionsOut(Schema):
+    questions = List(Nested(QuestionOut), required=True)
+    page = Integer(required=True)
+    pages = Integer(required=True)
+    total = Integer(required=True)
+
+
+class RowErrorOut(Schema):
+    row = Integer(required=True)
+    column = String(required=True)
+    message = String(required=True)
+
+
+class DuplicateRowOut(Schema):
+    row = Integer(required=True)
+    question_id = Integer(required=True)
+    changed = Boolean(required=True)
+
+
+class ImportPreviewOut(Schema):
+    token = String(required=True)
+    expires_at = String(required=True)
+    filename = String(required=True)
+    rows = Integer(required=True)
+    new = Integer(required=True)
+    duplicates = Integer(required=True)
+    changed = Integer(required=True)
+    can_confirm = Boolean(required=True)
+    errors = List(Nested(RowErrorOut), required=True)
+    duplicate_rows = List(Nested(DuplicateRowOut), required=True)
+
+
+class ImportConfirmIn(Strict):
+    on_duplicate = String(load_default="skip", validate=OneOf(["skip", "update"]))
+
+
+class ImportConfirmOut(Schema):
+    imported = Integer(required=True)
+    updated = Integer(required=True)
+    skipped_duplicates = Integer(required=True)
+
+
+class ResultsQuery(PageQuery):
+    unit_id = Integer(load_default=None, allow_none=True)
+    status = String(load_default=None, allow_none=True, validate=OneOf(["in_progress", "submitted", "expired"]))
+
+
+class ResultAttemptOut(Schema):
+    id = Integer(required=True)
+    user_id = Integer(required=True)
+    username = String(required=True)
+    display_name = String(required=True)
+    unit = Nested(UnitRef, allow_none=True, required=True)
+    number = Integer(required=True)
+    status = String(required=True)
+    score = Float(required=True, allow_none=True)
+    max_score = Float(required=True)
+    passed = Boolean(required=True, allow_none=True)
+    correct_count = Integer(required=True, allow_none=True)
+    question_count = Integer(required=True)
+    duration_seconds = Integer(required=True, allow_none=True)
+    started_at = String(required=True)
+    submitted_at = String(required=True, allow_none=True)
+    left_page_count = Integer(required=True)
+
+
+class ResultSummaryOut(Schema):
+    attempt_count = Integer(required=True)
+    final_count = Integer(required=True)
+    participant_count = Integer(required=True)
+    average_score = Float(required=True, allow_none=True)
+    pass_rate = Float(required=True, allow_none=True)
+
+
+class ResultsOut(Schema):
+    attempts = List(Nested(ResultAttemptOut), required=True)
+    page = Integer(required=True)
+    pages = Integer(required=True)
+    total = Integer(required=True)
+    summary = Nested(ResultSummaryOut, required=True)
+
+
+class ItemOut(Schema):
+    question_id = Integer(required=True)
+    type = String(required=True)
+    stem = String(required=True)
+    options = List(String(), required=True)
+    correct = List(Integer(), required=True)
+    attempts = Integer(required=True)
+    answered = Integer(required=True)
+    correct_count = Integer(required=True)
+    facility = Float(required=True)
+    discrimination = Float(required=True, allow_none=True)
+    upper_count = Integer(required=True)
+    lower_count = Integer(required=True)
+    option_counts = List(Integer(), required=True)
+    unanswered = Integer(required=True)
+    needs_review = Boolean(required=True)
+    flags = List(String(), required=True)
+
+
+class ItemAnalysisOut(Schema):
+    attempt_count = Integer(required=True)
+    group_size = Integer(required=True)
+    items = List(Nested(ItemOut), required=True)
+
+
+class AuditQuery(PageQuery):
+    target_type = String(load_default=None, allow_none=True, validate=Length(1, 20))
+    target_id = Integer(load_default=None, allow_none=True)
+    actor_id = Integer(load_default=None, allow_none=True)
+    action = String(load_default=None, allow_none=True, validate=Length(1, 40))
+
+
+class AuditEntryOut(Schema):
+    id = Integer(required=True)
+    created_at = String(required=True)
+    actor_id = Integer(required=True, allow_none=True)
+    actor_name = String(required=True)
+    action = String(required=True)
+    target_type = String(required=True)
+    target_id = Integer(required=True, allow_none=True)
+    summary = String(required=True)
+    changes = Dict(required=True)
+
+
+class AuditOut(Schema):
+    entries = List(Nested(AuditEntryOut), required=True)
+    page = Integer(required=True)
+    pages = Integer(required=True)
+    total = Integer(required=True)

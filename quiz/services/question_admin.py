@@ -21,7 +21,7 @@ from question_bank import (
 )
 from question_bank.model import MAX_CATEGORY_LENGTH, OPTION_HEADERS
 
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import AttemptQuestion, Category, Question, Quiz, QuizRule, User
 from .audit import field_changes, record_audit
@@ -69,6 +69,13 @@ def question_query(filters: QuestionFilter) -> Select:
     if filters.active is not None:
         query = query.where(Question.is_active.is_(filters.active))
     return query.order_by(Question.id.desc())
+
+
+def get_question(question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None:
+        raise NotFound("题目不存在", code="question_not_found")
+    return question
 
 
 def question_to_record(question: Question, row: int = 0) -> QuestionRecord:

@@ -26,10 +26,7 @@ MAX_EXPORT_ROWS = 20000
 
 
 def _get_question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None:
-        raise NotFound("题目不存在", code="question_not_found")
-    return question
+    return question_admin.get_question(question_id)
 
 
 def _filters_from_request() -> tuple[QuestionFilterForm, QuestionFilter]:
