@@ -175,6 +175,7 @@ def test_rules_are_frozen_once_attempts_exist(client, trainer, build, bank):
 
     page = client.get(f"/trainer/quizzes/{quiz.id}/edit").data.decode()
     assert 'id="frozen-notice"' in page and "创建新版本" in page
+    assert 'id="total-questions">2<' in page and 'id="total-score">10<' in page  # totals without script
     # Posting new rules anyway: the rules and scoring stay, the editable settings change.
     response = client.post(f"/trainer/quizzes/{quiz.id}/edit", data=quiz_data(
         title="新标题", pass_score="1", time_limit_minutes="5", **rules((None, "single", None, 6, 1))))

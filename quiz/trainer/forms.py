@@ -156,6 +156,8 @@ class RuleForm(Form):
 
     def is_blank(self) -> bool:
         """Nothing typed into the count: the row is an unused spare."""
+        if self.count.data is not None:
+            return False
         raw = self.count.raw_data
         return not raw or not str(raw[0]).strip()
 

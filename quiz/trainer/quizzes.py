@@ -222,7 +222,8 @@ def quiz_edit(quiz_id: int):
     quiz = _get_quiz(quiz_id)
     form = _new_form(quiz)
     if request.method == "GET":
-        return _render(form, quiz)
+        pairs = _specs_with_fields(form)
+        return _render(form, quiz, check=quiz_builder.check_rules([spec for spec, _, _ in pairs]), pairs=pairs)
     return _save(form, quiz)
 
 
