@@ -278,3 +278,16 @@ def test_quiz_form_needs_the_csrf_token(csrf_app_config, client, build, bank):
     assert client.post("/trainer/quizzes/new", data={**form, "csrf_token": token}).status_code == 302
     quiz = db.session.scalars(db.select(Quiz)).one()
     assert client.post(f"/trainer/quizzes/{quiz.id}/publish").status_code == 400
+
+
+def test_a_shrunken_bank_does_not_block_editing_the_title(client, trainer, build, bank):
+    quiz = build.quiz([RuleSpec(count=2, type="multiple", points=5)], pass_score=5)
+    attempts.start_attempt(build.user("emp4"), quiz, T0)
+    for question in db.session.scalars(db.select(Question).where(Question.type == "multiple")):
+        question.is_active = False
+    db.session.commit()
+    response = client.post(f"/trainer/quizzes/{quiz.id}/edit", data=quiz_data(title="改个标题", pass_score="5"))
+    assert response.status_code == 302
+    db.session.refresh(quiz)
+    assert quiz.title == "改个标题"
+    assert "可用的只有 0 题" in client.get(f"/trainer/quizzes/{quiz.id}").data.decode()

@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import pytest
+import time_machine
 
 from quiz.extensions import db
 from quiz.models import Unit
@@ -173,10 +174,15 @@ def test_export_follows_the_unit_filter(client, trainer, analysed_quiz):
     assert len(rows) == 5 and {row[3] for row in rows[1:]} == {"区图书馆"}
 
 
-def test_in_progress_attempts_are_listed_without_a_score(client, trainer, build):
+def test_in_progress_attempts_are_listed_without_a_score(client, trainer, build, web_login):
     quiz = build.quiz()
     attempts.start_attempt(build.user("slow"), quiz, T0)
     db.session.commit()
-    html = client.get(f"/trainer/quizzes/{quiz.id}/results").data.decode()
-    assert "答题中" in html
-    assert "尚未提交" in client.get("/trainer/attempts/1").data.decode()
+    with time_machine.travel(T0 + minutes(5), tick=False):
+        web_login(trainer)
+        html = client.get(f"/trainer/quizzes/{quiz.id}/results").data.decode()
+        assert "答题中" in html
+        assert "尚未提交" in client.get("/trainer/attempts/1").data.decode()
+    with time_machine.travel(T0 + minutes(11), tick=False):  # the 10-minute deadline has passed
+        web_login(trainer)
+        assert "已超时，待自动交卷" in client.get(f"/trainer/quizzes/{quiz.id}/results").data.decode()

@@ -156,8 +156,14 @@ def _check_pinned(specs: list[RuleSpec], already_pinned: set[int]) -> None:
             raise ValidationFailed(f"固定题目 #{question_id} 已停用，不能加入试卷", field="fixed_questions")
 
 
-def validate_quiz(settings: QuizSettings, specs: list[RuleSpec], already_pinned: set[int] = frozenset()) -> None:
-    """Refuse what create_quiz would refuse, with the field it concerns."""
+def validate_quiz(
+    settings: QuizSettings, specs: list[RuleSpec], already_pinned: set[int] = frozenset(), *, rules_changed: bool = True
+) -> None:
+    """Refuse what create_quiz would refuse, with the field it concerns.
+
+    Unchanged rules are not checked against the bank again: a quiz whose bank shrank can
+    still get a new title or window (publishing checks the rules anew).
+    """
     if not settings.title.strip() or len(settings.title.strip()) > 200:
         raise ValidationFailed("标题不能为空且不超过 200 个字符", field="title")
     if len(settings.description or "") > 5000:
@@ -174,8 +180,9 @@ def validate_quiz(settings: QuizSettings, specs: list[RuleSpec], already_pinned:
         raise ValidationFailed("多选题计分方式无效", field="multiple_choice_scoring")
     if settings.review_policy not in REVIEW_POLICIES:
         raise ValidationFailed("答案解析公布方式无效", field="review_policy")
-    _check_pinned(specs, set(already_pinned))
-    quizzes.validate_rule_specs(specs)
+    if rules_changed:
+        _check_pinned(specs, set(already_pinned))
+        quizzes.validate_rule_specs(specs)
     max_score = quizzes.rules_max_score(specs)
     if not 0 <= settings.pass_score <= max_score:
         raise ValidationFailed(f"及格分应在 0 到总分 {max_score:g} 之间", field="pass_score")
@@ -226,7 +233,7 @@ def update_quiz(quiz: Quiz, settings: QuizSettings, specs: list[RuleSpec], actor
                 frozen=frozen,
             )
     already_pinned = {spec.question_id for spec in old_specs if spec.question_id is not None}
-    validate_quiz(settings, specs, already_pinned)
+    validate_quiz(settings, specs, already_pinned, rules_changed=rules_changed)
     changes = field_changes(before, after)
     for name, value in after.items():
         setattr(quiz, name, value.strip() if name == "title" else value)

@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FieldList,
+    FloatField,
     Form,
     FormField,
     IntegerField,
@@ -48,6 +49,15 @@ class ChineseMeta(DefaultMeta):
 class ChineseForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
+
+
+class ScoreField(FloatField):
+    """A score: 60 is shown as "60", 59.5 as "59.5"."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:g}"
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -189,8 +199,8 @@ class QuizForm(ChineseForm):
                                 validators=[Optional(), NumberRange(1, 1000, "总答题次数应为 1-1000")])
     max_attempts_per_day = IntegerField("每日答题次数（留空不限）",
                                         validators=[Optional(), NumberRange(1, 1000, "每日答题次数应为 1-1000")])
-    pass_score = IntegerField("及格分", default=60, validators=[InputRequired("请填写及格分"),
-                                                             NumberRange(0, 100000, "及格分应为 0 或正整数")])
+    pass_score = ScoreField("及格分", default=60, validators=[InputRequired("请填写及格分"),
+                                                           NumberRange(0, 100000, "及格分应为 0 或正数")])
     review_policy = SelectField("答案解析", choices=REVIEW_CHOICES, default="immediate")
     multiple_choice_scoring = SelectField("多选题计分", choices=SCORING_CHOICES, default="all_or_nothing")
     shuffle_questions = BooleanField("题目乱序", default=True)

@@ -52,7 +52,7 @@ def _fill_from_quiz(form: QuizForm, quiz: Quiz) -> None:
     form.closes_at.data = _local_naive(quiz.closes_at)
     form.max_attempts.data = quiz.max_attempts
     form.max_attempts_per_day.data = quiz.max_attempts_per_day
-    form.pass_score.data = int(quiz.pass_score)
+    form.pass_score.data = quiz.pass_score
     form.review_policy.data = quiz.review_policy
     form.multiple_choice_scoring.data = quiz.multiple_choice_scoring
     form.shuffle_questions.data = quiz.shuffle_questions
@@ -74,7 +74,7 @@ def _new_form(quiz: Quiz | None = None) -> QuizForm:
     if request.method == "GET":
         if quiz is not None:
             _fill_from_quiz(form, quiz)
-        while len(form.rules) < (len([r for r in quiz.rules if r.question_id is None]) if quiz else 1) + SPARE_RULE_ROWS:
+        for _ in range(SPARE_RULE_ROWS):
             form.rules.append_entry()
     _prepare(form)
     return form
@@ -170,12 +170,17 @@ def _save(form: QuizForm, quiz: Quiz | None):
         for name in FROZEN_SETTINGS:
             setattr(settings, name, getattr(saved, name))
         pairs = [(spec, form.fixed_questions, None) for spec in quiz_builder.rule_specs_of(quiz)]
-    check = _check(form, pairs)
-    if not check.ok:
-        row_problems = {rule.problem for rule in check.rules}
-        general = [problem for problem in check.problems if problem not in row_problems]
-        return _render(form, quiz, check=check, general_errors=general, status=422, pairs=pairs)
     specs = [spec for spec, _, _ in pairs]
+    rules_changed = quiz is None or specs != quiz_builder.rule_specs_of(quiz)
+    if rules_changed or form.check.data:
+        check = _check(form, pairs)
+        if not check.ok:
+            row_problems = {rule.problem for rule in check.rules}
+            general = [problem for problem in check.problems if problem not in row_problems]
+            return _render(form, quiz, check=check, general_errors=general, status=422, pairs=pairs)
+    else:
+        # Unchanged rules do not block other edits; the quiz page shows what the bank lacks.
+        check = quiz_builder.check_rules(specs)
     if form.check.data:
         sample = quiz_builder.sample_draw(specs, random.Random(), shuffle=settings.shuffle_questions)
         return _render(form, quiz, check=check, sample=sample, pairs=pairs)

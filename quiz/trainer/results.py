@@ -35,7 +35,7 @@ def quiz_results(quiz_id: int):
                        error_out=False)
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template("trainer/results.html", quiz=quiz, form=form, page=page, args=args,
-                           summary=results.result_summary(quiz, filters))
+                           summary=results.result_summary(quiz, filters), now=now_utc())
 
 
 def _export_name(quiz: Quiz, extension: str) -> str:
