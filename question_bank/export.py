@@ -7,14 +7,12 @@ and re-imported. Every text cell goes through ``safe_cell`` (CWE-1236).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterable
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from .cells import ILLEGAL_CONTROL_CHARS_RE, safe_cell
 from .model import (
@@ -34,15 +32,35 @@ from .model import (
     QuestionRecord,
 )
 from .parsing import answer_letters
+from .table_reader import column_letter
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 QUESTION_SHEET_TITLE = "题库"
 INSTRUCTIONS_SHEET_TITLE = "填写说明"
 
 _COLUMN_WIDTHS = {"题型": 8, "题干": 48, "答案": 8, "解析": 36, "分类": 14, "难度": 6, "分值": 6, "出处": 24}
 _OPTION_COLUMN_WIDTH = 20
-_HEADER_FONT = Font(bold=True)
-_REQUIRED_FILL = PatternFill("solid", fgColor="FFE699")
-_OPTIONAL_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+@functools.cache
+def _xl():
+    """openpyxl's classes and our styles, imported on the first export: openpyxl costs about
+    18 MiB per process, which web workers that never export need not carry."""
+    from openpyxl import Workbook  # noqa: PLC0415 - deliberately lazy (see docstring)
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+    from openpyxl.worksheet.datavalidation import DataValidation  # noqa: PLC0415
+
+    return SimpleNamespace(
+        Workbook=Workbook,
+        Alignment=Alignment,
+        DataValidation=DataValidation,
+        header_font=Font(bold=True),
+        required_fill=PatternFill("solid", fgColor="FFE699"),
+        optional_fill=PatternFill("solid", fgColor="DDEBF7"),
+    )
 
 _TEMPLATE_EXAMPLES = (
     QuestionRecord(
@@ -116,7 +134,7 @@ _GENERAL_NOTES: tuple[str, ...] = (
 
 def records_to_xlsx(records: Iterable[QuestionRecord]) -> bytes:
     """Export records as a workbook in the template layout (sheet "题库")."""
-    workbook = Workbook()
+    workbook = _xl().Workbook()
     sheet = workbook.active
     sheet.title = QUESTION_SHEET_TITLE
     _write_question_sheet(sheet, records)
@@ -135,18 +153,18 @@ def records_to_csv(records: Iterable[QuestionRecord]) -> bytes:
 
 def template_xlsx() -> bytes:
     """The downloadable import template: header, two worked examples and a "填写说明" sheet."""
-    workbook = Workbook()
+    workbook = _xl().Workbook()
     sheet = workbook.active
     sheet.title = QUESTION_SHEET_TITLE
     _write_question_sheet(sheet, _TEMPLATE_EXAMPLES)
-    type_choices = DataValidation(
+    type_choices = _xl().DataValidation(
         type="list",
         formula1='"' + ",".join(QUESTION_TYPES.values()) + '"',
         allow_blank=True,
         showErrorMessage=False,
     )
     sheet.add_data_validation(type_choices)
-    type_column = get_column_letter(TEMPLATE_HEADERS.index("题型") + 1)
+    type_column = column_letter(TEMPLATE_HEADERS.index("题型") + 1)
     type_choices.add(f"{type_column}2:{type_column}{MAX_ROWS + 1}")
     _write_instructions_sheet(workbook.create_sheet(INSTRUCTIONS_SHEET_TITLE))
     return _workbook_bytes(workbook)
@@ -185,31 +203,31 @@ def _xlsx_value(value: str | int) -> str | int | None:
     return value
 
 
-def _write_question_sheet(sheet: Worksheet, records: Iterable[QuestionRecord]) -> None:
+def _write_question_sheet(sheet: "Worksheet", records: Iterable[QuestionRecord]) -> None:
     """Write the styled header row and one row per record."""
     sheet.append(TEMPLATE_HEADERS)
     for index, name in enumerate(TEMPLATE_HEADERS, start=1):
         cell = sheet.cell(row=1, column=index)
-        cell.font = _HEADER_FONT
-        cell.fill = _REQUIRED_FILL if name in REQUIRED_HEADERS else _OPTIONAL_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cell.font = _xl().header_font
+        cell.fill = _xl().required_fill if name in REQUIRED_HEADERS else _xl().optional_fill
+        cell.alignment = _xl().Alignment(horizontal="center", vertical="center")
         width = _COLUMN_WIDTHS.get(name, _OPTION_COLUMN_WIDTH)
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.column_dimensions[column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     for record in records:
         sheet.append([_xlsx_value(value) for value in _record_row(record)])
 
 
-def _write_instructions_sheet(sheet: Worksheet) -> None:
+def _write_instructions_sheet(sheet: "Worksheet") -> None:
     """Explain every column, then the general rules, in plain Chinese."""
     sheet.append(["列名", "是否必填", "填写说明"])
     for cell in sheet[1]:
-        cell.font = _HEADER_FONT
+        cell.font = _xl().header_font
     for row in _COLUMN_INSTRUCTIONS:
         sheet.append(list(row))
     sheet.append([])
     sheet.append(["注意事项"])
-    sheet.cell(row=sheet.max_row, column=1).font = _HEADER_FONT
+    sheet.cell(row=sheet.max_row, column=1).font = _xl().header_font
     for number, note in enumerate(_GENERAL_NOTES, start=1):
         sheet.append([f"{number}. {note}"])
         sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=3)
@@ -218,10 +236,10 @@ def _write_instructions_sheet(sheet: Worksheet) -> None:
     sheet.column_dimensions["C"].width = 100
     for row in sheet.iter_rows():
         for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = _xl().Alignment(wrap_text=True, vertical="top")
 
 
-def _workbook_bytes(workbook: Workbook) -> bytes:
+def _workbook_bytes(workbook: "Workbook") -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

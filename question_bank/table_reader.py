@@ -21,20 +21,34 @@ from xml.etree.ElementTree import ParseError
 
 import defusedxml
 import defusedxml.ElementTree as SafeElementTree
-import openpyxl
-import openpyxl.xml
-from openpyxl.utils import get_column_letter
 
 from .cells import cell_value_to_text, clean_cell_text, unescape_cell
 from .model import MAX_FILE_BYTES, MAX_ROWS, FileRejected
 
-# openpyxl parses through defusedxml only when it was importable at openpyxl's
-# import time and not disabled via OPENPYXL_DEFUSEDXML; refuse to run otherwise.
-if not openpyxl.xml.DEFUSEDXML:
-    raise ImportError(
-        "question_bank requires openpyxl to parse XML through defusedxml "
-        "(install defusedxml and do not set OPENPYXL_DEFUSEDXML=False)"
-    )
+
+def _openpyxl():
+    """openpyxl, imported on first use: about 18 MiB that a web worker which never reads a
+    spreadsheet need not carry.  It must parse through defusedxml, which it does only when
+    defusedxml was importable at its import time and not disabled via OPENPYXL_DEFUSEDXML."""
+    import openpyxl  # noqa: PLC0415 - deliberately lazy (see docstring)
+    import openpyxl.xml  # noqa: PLC0415
+
+    if not openpyxl.xml.DEFUSEDXML:
+        raise ImportError(
+            "openpyxl is not using defusedxml; refusing to read untrusted workbooks "
+            "(install defusedxml and do not set OPENPYXL_DEFUSEDXML=False)"
+        )
+    return openpyxl
+
+
+def column_letter(number: int) -> str:
+    """Spreadsheet column name of a 1-based column number (1 -> A, 27 -> AA)."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
 
 ZIP_MAGIC = b"PK\x03\x04"
 #: OLE2 compound file: legacy .xls/.doc and password-protected .xlsx files.
@@ -135,7 +149,7 @@ def _collect_table(
 def _formula_rejection(row_number: int, index: int, header: list[str] | None) -> FileRejected:
     """Build the rejection for a formula cell, naming the column by its header when known."""
     column = header[index] if header is not None and index < len(header) and header[index] else ""
-    column = column or get_column_letter(index + 1)
+    column = column or column_letter(index + 1)
     return FileRejected("formula", f"第{row_number}行 {column} 列含公式，请粘贴为数值后再上传")
 
 
@@ -204,6 +218,7 @@ def _iter_xlsx_rows(data: bytes) -> Iterator[RawRow]:
         raise FileRejected("unsupported_type", _UNSUPPORTED_MESSAGE)
     _inspect_archive(data)
 
+    openpyxl = _openpyxl()  # outside the try: a set-up problem is not the file's fault
     workbook = None
     try:
         with warnings.catch_warnings():
