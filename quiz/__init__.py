@@ -72,11 +72,15 @@ def create_app(test_config: dict | None = None) -> APIFlask:
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """`<int:...>` limited to the range of a 32-bit database integer (PostgreSQL's INTEGER)."""
+    """`<int:...>` that never hands the database a number beyond its INTEGER range.
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_DATABASE_ID)
-        super().__init__(map, *args, **kwargs)
+    Such an id cannot exist, so it becomes 0, which no row has: the view answers 404
+    (refusing the match instead would make werkzeug answer 405 for routes that share the path).
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= MAX_DATABASE_ID else 0
 
 
 def _init_extensions(app: APIFlask) -> None:
