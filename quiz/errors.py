@@ -126,6 +126,10 @@ def _respond(status: int, code: str, message: str, extra: dict | None = None, he
     return response
 
 
+def _written_in_chinese(text: str | None) -> bool:
+    return bool(text) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def init_app(app) -> None:
     # APIFlask routes request-validation errors through its error processor.  Registering
     # it also installs an HTTPException handler, so it comes first and ours replaces it.
@@ -150,6 +154,8 @@ def init_app(app) -> None:
     def handle_http_exception(error: HTTPException):
         status = error.code or 500
         message = HTTP_ERROR_MESSAGES.get(status, error.description or "出错了")
+        if _written_in_chinese(error.description):
+            message = error.description  # raised by our own code with a specific message
         if status == 400 and getattr(error, "description", "") and "CSRF" in str(error.description):
             message = "页面已过期（安全令牌失效），请刷新页面后重试。"
         if status == 429:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from werkzeug.exceptions import BadRequest
 
 from .models import ROLE_LABELS
 from .services.clock import to_campaign_tz
@@ -51,7 +52,29 @@ def option_letter(index: int) -> str:
     return "ABCDEFGH"[index]
 
 
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
+def refuse_nul_characters():
+    """No text field anywhere may hold a NUL character: PostgreSQL cannot store one, and no
+    person types it.  Refused up front (400) instead of failing in the database."""
+    sources = [request.args.to_dict(flat=False), request.form.to_dict(flat=False)]
+    if request.is_json:
+        sources.append(request.get_json(silent=True))
+    if any(_contains_nul(source) for source in sources):
+        raise BadRequest("请求中含有无效的控制字符（NUL）。")
+
+
 def init_app(app) -> None:
+    app.before_request(refuse_nul_characters)
+
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_score, "score")

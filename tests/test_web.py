@@ -191,3 +191,15 @@ def test_change_password_ends_other_sessions_and_tokens(app, build, api):
     assert other_device.get("/").status_code == 302       # the other device is logged out
     assert token_session.get("/api/v1/me").status_code == 401
     assert app.test_client().post("/login", data={"username": "mima", "password": "New-Secret-9"}).status_code == 302
+
+
+def test_nul_characters_are_refused_everywhere(client, build, web_login, api):
+    """PostgreSQL cannot store NUL; no form, query or JSON field may carry one."""
+    user = build.user("nul")
+    session = api(user)
+    response = session.get("/api/v1/quizzes?q=a%00b")
+    assert response.status_code == 400 and "NUL" in response.json["message"]
+    response = session.post("/api/v1/tokens", json={"username": "nul\u0000", "password": "x"})
+    assert response.status_code == 400
+    page = client.post("/login", data={"username": "a\x00b", "password": "x"})
+    assert page.status_code == 400 and "NUL" in page.data.decode()

@@ -18,11 +18,22 @@ def init_app(app) -> None:
     app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
 
     @app.spec_processor
-    def require_bodies_with_required_fields(spec: dict) -> dict:
-        """A request body whose schema has required fields is itself required (APIFlask leaves it optional)."""
+    def complete_operations(spec: dict) -> dict:
+        """Document what every operation can answer, and require bodies that have required fields.
+
+        Any request can be malformed (broken JSON, a NUL character, a stale CSRF token with
+        a session cookie): 400.  APIFlask leaves request bodies optional even when their
+        schema has required fields.
+        """
         for operations in spec.get("paths", {}).values():
             for operation in operations.values():
-                body = operation.get("requestBody") if isinstance(operation, dict) else None
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                operation["responses"].setdefault("400", {
+                    "description": "Malformed request",
+                    "content": {"application/json": {"schema": ERROR_SCHEMA}},
+                })
+                body = operation.get("requestBody")
                 if not body:
                     continue
                 for media in body.get("content", {}).values():

@@ -13,6 +13,10 @@ from question_bank import QUESTION_TYPES
 from ..models import REVIEW_POLICIES, ROLES, SCORING_POLICIES, UNIT_KINDS
 
 
+#: Ids the database can hold (PostgreSQL INTEGER); anything else is a validation error, not a 500.
+DATABASE_ID = Range(1, 2**31 - 1)
+
+
 class Strict(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -74,7 +78,7 @@ class UserIn(Strict):
     username = String(required=True, validate=Length(2, 64))
     password = String(required=True, validate=Length(1, 128))
     display_name = String(load_default="", validate=Length(0, 64))
-    unit_id = Integer(load_default=None, allow_none=True)
+    unit_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
     role = String(load_default="employee", validate=OneOf(ROLES))
 
 
@@ -336,7 +340,7 @@ class LeaderboardUsersOut(Schema):
 
 
 class LeaderboardUsersQuery(Strict):
-    unit_id = Integer(load_default=None, allow_none=True)
+    unit_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
     limit = Integer(load_default=50, validate=Range(1, 1000))
 
 
@@ -379,7 +383,7 @@ class PageQuery(Strict):
 
 class QuestionsQuery(PageQuery):
     q = String(load_default="", validate=Length(0, 200))
-    category_id = Integer(load_default=None, allow_none=True)
+    category_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
     type = String(load_default=None, allow_none=True, validate=OneOf(list(QUESTION_TYPES)))
     difficulty = Integer(load_default=None, allow_none=True, validate=Range(1, 3))
     active = Boolean(load_default=None, allow_none=True)
@@ -428,7 +432,7 @@ class ImportConfirmOut(Schema):
 
 
 class ResultsQuery(PageQuery):
-    unit_id = Integer(load_default=None, allow_none=True)
+    unit_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
     status = String(load_default=None, allow_none=True, validate=OneOf(["in_progress", "submitted", "expired"]))
 
 
@@ -494,8 +498,8 @@ class ItemAnalysisOut(Schema):
 
 class AuditQuery(PageQuery):
     target_type = String(load_default=None, allow_none=True, validate=Length(1, 20))
-    target_id = Integer(load_default=None, allow_none=True)
-    actor_id = Integer(load_default=None, allow_none=True)
+    target_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
+    actor_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
     action = String(load_default=None, allow_none=True, validate=Length(1, 40))
 
 
