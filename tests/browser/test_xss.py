@@ -13,12 +13,11 @@ import io
 import pytest
 
 from quiz.extensions import db
-from quiz.models import Attempt, Question, Quiz
+from quiz.models import Attempt, Question
 from quiz.services import accounts
 from quiz.services.clock import now_utc
 from quiz.services.quizzes import RuleSpec
 
-from helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +95,7 @@ def test_markup_in_user_text_is_inert_everywhere(page, live_url, app, build, bro
 
     # the trainer reads the bank and the results
     browser_login(page, trainer)
-    for path in ["/trainer/questions", f"/trainer/questions/{question_id}", f"/trainer/quizzes",
+    for path in ["/trainer/questions", f"/trainer/questions/{question_id}", "/trainer/quizzes",
                  f"/trainer/quizzes/{quiz_id}", f"/trainer/quizzes/{quiz_id}/results",
                  f"/trainer/attempts/{attempt_id}", f"/trainer/quizzes/{quiz_id}/analysis",
                  f"/boards/quizzes/{quiz_id}/summary"]:
