@@ -11,11 +11,15 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from flask import g
+
+from sqlalchemy.orm import close_all_sessions
 
 from quiz.extensions import db
 from quiz.services import attempts
 from quiz.services.board_cache import (
-    BoardCache, Entry, MemoryStore, RedisStore, STANDINGS, cached_units, cached_users, read_board_version,
+    BoardCache, BoardState, Entry, MemoryStore, RedisStore, STANDINGS, cached_units, cached_users,
+    read_board_state, read_board_version,
 )
 from quiz.services.rankings import get_standings
 
@@ -106,7 +110,7 @@ def test_single_flight_when_cold_makes_the_others_wait():
     assert not errors and len(calls) == 1 and results == ["v1"] * 8
 
 
-def test_version_reads_are_memoized_but_local_bumps_are_seen_at_once(app, build):
+def test_state_reads_are_memoized_but_local_bumps_are_seen_at_once(app, build):
     quiz = contest(build)
     clock = Clock()
     cache = BoardCache(MemoryStore(), version_check_seconds=0.5, clock=clock)
@@ -114,14 +118,65 @@ def test_version_reads_are_memoized_but_local_bumps_are_seen_at_once(app, build)
 
     def read(quiz_id):
         reads.append(quiz_id)
-        return read_board_version(quiz_id)
+        return read_board_state(quiz_id)
 
-    assert cache.version(quiz.id, read) == 0
-    assert cache.version(quiz.id, read) == 0 and len(reads) == 1
+    assert cache.state(quiz.id, read) == BoardState(0, True)
+    assert cache.state(quiz.id, read).version == 0 and len(reads) == 1
     take(build.user(), quiz, 5)  # finalizing bumps the version in this process
-    assert cache.version(quiz.id, read) == 1 and len(reads) == 2
+    assert cache.state(quiz.id, read).version == 1 and len(reads) == 2
+    assert read_board_version(quiz.id) == 1
+    quiz.is_published = False
+    db.session.commit()
+    assert cache.state(quiz.id, read).is_published  # memoized
     clock.value += 0.6
-    assert cache.version(quiz.id, read) == 1 and len(reads) == 3
+    assert cache.state(quiz.id, read) == BoardState(1, False) and len(reads) == 3
+    assert cache.state(9999, read) is None
+
+
+def test_background_refresh_serves_stale_and_refreshes_once():
+    ran = []
+
+    def runner(fn):
+        ran.append(fn)  # run later, as a thread would
+
+    cache = BoardCache(MemoryStore(), ttl=30, runner=runner)
+    compute, calls = counting()
+    assert cache.get("1:units", 1, compute).value == "v1"  # cold: computed inline
+    assert cache.get("1:units", 2, compute).value == "v1"  # stale: refresh scheduled, stale served
+    assert cache.get("1:units", 2, compute).value == "v1"  # the lock is held: no second refresh
+    assert len(ran) == 1 and len(calls) == 1
+    ran[0]()
+    assert cache.get("1:units", 2, compute).value == "v2" and len(calls) == 2
+    assert cache.store.try_lock("1:units") is not None  # released by the refresh
+
+
+def test_background_refresh_in_the_app(app_config, build, api):
+    from quiz import create_app
+    from quiz.boards import AppThreadRunner
+
+    quiz = contest(build)
+    unit = build.unit("区图书馆", headcount=5)
+    take(build.user(unit=unit), quiz, 6)
+    application = create_app({**app_config, "BOARD_BACKGROUND_REFRESH": True})
+    cache = application.extensions["board_cache"]
+    assert isinstance(cache.runner, AppThreadRunner)
+
+    def participants():
+        with application.app_context():
+            g.write_intent = False  # as in a GET request
+            return cached_units(cache, quiz.id, T0).value.units[0].participants
+
+    try:
+        assert participants() == 1
+        take(build.user(unit=unit), quiz, 9)
+        assert participants() == 1  # stale while the refresh runs in its thread
+        cache.runner.join()
+        assert participants() == 2
+    finally:
+        cache.runner.join()
+        close_all_sessions()  # the second app's sessions (nested app contexts leave one open on PostgreSQL)
+        with application.app_context():
+            db.engine.dispose()
 
 
 # ---------------------------------------------------------------- with the app
@@ -188,8 +243,8 @@ def test_cached_sections_match_a_direct_computation(app, build):
             take(build.user(unit=unit), quiz, 4 + correct)
     cache = app.extensions["board_cache"]
     direct = get_standings(quiz, T0, units=True, users=True)
-    assert cached_units(cache, quiz, T0).value.units == direct.units
-    assert cached_users(cache, quiz, T0).value.users == direct.users
+    assert cached_units(cache, quiz.id, T0).value.units == direct.units
+    assert cached_users(cache, quiz.id, T0).value.users == direct.users
     # and through the JSON codec used with Redis
     round_trip = STANDINGS.decode(STANDINGS.encode(direct))
     assert round_trip.units == direct.units and round_trip.users == direct.users
@@ -264,11 +319,13 @@ def test_redis_store_cold_waits_for_the_lock_holder(redis_url):
     holder.join(5)
 
 
-def test_app_uses_redis_when_configured(app_config, redis_url, build, api, monkeypatch):
+def test_app_uses_redis_when_configured(app_config, redis_url):
     from quiz import create_app
 
     application = create_app({**app_config, "REDIS_URL": redis_url, "BOARD_REDIS_PREFIX": "t3"})
     assert isinstance(application.extensions["board_cache"].store, RedisStore)
+    with application.app_context():
+        db.engine.dispose()
 
 
 def test_standings_travel_through_redis(app, build, redis_url):
@@ -277,7 +334,7 @@ def test_standings_travel_through_redis(app, build, redis_url):
     take(build.user(unit=unit, display_name="王五"), quiz, 9)
     writer = BoardCache(_redis_store(redis_url, "t4"))
     reader = BoardCache(_redis_store(redis_url, "t4"))
-    written = cached_users(writer, quiz, T0)
-    read = cached_users(reader, quiz, T0)
+    written = cached_users(writer, quiz.id, T0)
+    read = cached_users(reader, quiz.id, T0)
     assert reader.computations == {} and read.value.users == written.value.users
     assert isinstance(read, Entry) and read.value.users[0].display_name == "王五"

@@ -13,6 +13,11 @@ from ..extensions import db, limiter
 from ..services import accounts, attempts, questions, quizzes
 from ..services.clock import in_campaign_tz_if_naive, isoformat, now_utc, seconds_until
 from . import bp
+from ..boards import board_cache  # boards
+from ..boards.presenters import cached_json, units_board_json, users_board_json  # boards
+from ..errors import NotFound  # boards
+from ..services.board_cache import cached_units, cached_users  # boards
+from .schemas import LeaderboardUnitsOut, LeaderboardUsersOut, LeaderboardUsersQuery  # boards
 from question_bank import QUESTION_TYPES  # trainer
 from ..services import audit, item_analysis, question_admin, question_import, quiz_builder, results  # trainer
 from ..services.pending_imports import get_pending_import  # trainer
@@ -395,42 +400,6 @@ def training_progress():
     }
 
 
-# ---------------------------------------------------------------- boards (issue 4)
-
-
-def _board_quiz(quiz_id: int):
-    """The quiz of a leaderboard; trainers and admins also read unpublished quizzes."""
-    return quizzes.get_quiz(quiz_id, include_unpublished=api_identity().role in ("trainer", "admin"))
-
-
-@bp.get("/quizzes/<int:quiz_id>/leaderboard/units")
-@api_auth()
-@bp.output(LeaderboardUnitsOut)
-@bp.doc(summary="The unit board of a quiz (ranking rules: docs/boards.md)", security=BEARER, responses=[401, 404])
-def leaderboard_units(quiz_id):
-    quiz = _board_quiz(quiz_id)
-    entry = cached_units(board_cache(), quiz, now_utc())
-    # The body is built once per board version and reused (no per-request serialization).
-    return cached_json(("api-units", quiz.id), entry, lambda: units_board_json(entry.value))
-
-
-@bp.get("/quizzes/<int:quiz_id>/leaderboard/users")
-@api_auth()
-@bp.input(LeaderboardUsersQuery, location="query", arg_name="query")
-@bp.output(LeaderboardUsersOut)
-@bp.doc(summary="The individual board of a quiz, whole contest or one unit (rank within the unit)",
-        security=BEARER, responses=[401, 404])
-def leaderboard_users(quiz_id, query):
-    quiz = _board_quiz(quiz_id)
-    cache, now = board_cache(), now_utc()
-    unit_id, limit = query["unit_id"], query["limit"]
-    if unit_id is not None and cached_units(cache, quiz, now).value.unit(unit_id) is None:
-        raise NotFound("单位不存在", code="unit_not_found")
-    entry = cached_users(cache, quiz, now)
-    return cached_json(("api-users", quiz.id, unit_id, limit), entry,
-                       lambda: users_board_json(entry.value, unit_id, limit))
-
-
 # ---------------------------------------------------------------- trainer tools (issue 3)
 
 
@@ -653,3 +622,45 @@ def audit_log(query):
         ],
         **_page_json(page),
     }
+
+
+# ---------------------------------------------------------------- boards (issue 4)
+
+
+def _board_quiz_id(quiz_id: int) -> int:
+    """A quiz whose leaderboards the caller may read (trainers and admins: unpublished ones too).
+
+    Uses the board cache's memoized state, so a warm leaderboard request loads no quiz.
+    """
+    state = board_cache().state(quiz_id)
+    if state is None or (not state.is_published and api_identity().role not in ("trainer", "admin")):
+        raise NotFound("测验不存在", code="quiz_not_found")
+    return quiz_id
+
+
+@bp.get("/quizzes/<int:quiz_id>/leaderboard/units")
+@api_auth()
+@bp.output(LeaderboardUnitsOut)
+@bp.doc(summary="The unit board of a quiz (ranking rules: docs/boards.md)", security=BEARER, responses=[401, 404])
+def leaderboard_units(quiz_id):
+    quiz_id = _board_quiz_id(quiz_id)
+    entry = cached_units(board_cache(), quiz_id, now_utc())
+    # The body is built once per board version and reused (no per-request serialization).
+    return cached_json(("api-units", quiz_id), entry, lambda: units_board_json(entry.value))
+
+
+@bp.get("/quizzes/<int:quiz_id>/leaderboard/users")
+@api_auth()
+@bp.input(LeaderboardUsersQuery, location="query", arg_name="query")
+@bp.output(LeaderboardUsersOut)
+@bp.doc(summary="The individual board of a quiz, whole contest or one unit (rank within the unit)",
+        security=BEARER, responses=[401, 404])
+def leaderboard_users(quiz_id, query):
+    quiz_id = _board_quiz_id(quiz_id)
+    cache, now = board_cache(), now_utc()
+    unit_id, limit = query["unit_id"], query["limit"]
+    if unit_id is not None and cached_units(cache, quiz_id, now).value.unit(unit_id) is None:
+        raise NotFound("单位不存在", code="unit_not_found")
+    entry = cached_users(cache, quiz_id, now)
+    return cached_json(("api-users", quiz_id, unit_id, limit), entry,
+                       lambda: users_board_json(entry.value, unit_id, limit))

@@ -299,51 +299,6 @@ class TrainingProgressOut(Schema):
     notebook_count = Integer(required=True)
 
 
-# ---------------------------------------------------------------- boards (issue 4)
-
-
-class LeaderboardUnit(Schema):
-    #: null for a unit without participants (listed last)
-    rank = Integer(required=True, allow_none=True)
-    unit_id = Integer(required=True)
-    unit = String(required=True)
-    headcount = Integer(required=True)
-    participants = Integer(required=True)
-    #: 0..1, participants / headcount, capped at 1
-    participation_rate = Float(required=True)
-    average_score = Float(required=True, allow_none=True)
-    #: 0..1 of participants
-    pass_rate = Float(required=True, allow_none=True)
-    full_marks = Integer(required=True)
-
-
-class LeaderboardUnitsOut(Schema):
-    metric = String(required=True, metadata={"enum": ["average_score", "participation_rate", "composite"]})
-    updated_at = String(required=True)
-    units = List(Nested(LeaderboardUnit), required=True)
-
-
-class LeaderboardUser(Schema):
-    #: in the whole contest, or within the unit when unit_id is given
-    rank = Integer(required=True)
-    user_id = Integer(required=True)
-    display_name = String(required=True)
-    unit = String(required=True, allow_none=True)
-    best_score = Float(required=True)
-    duration_seconds = Integer(required=True)
-    submitted_at = String(required=True)
-
-
-class LeaderboardUsersOut(Schema):
-    updated_at = String(required=True)
-    users = List(Nested(LeaderboardUser), required=True)
-
-
-class LeaderboardUsersQuery(Strict):
-    unit_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
-    limit = Integer(load_default=50, validate=Range(1, 1000))
-
-
 # ---------------------------------------------------------------- trainer tools (issue 3)
 
 
@@ -520,3 +475,48 @@ class AuditOut(Schema):
     page = Integer(required=True)
     pages = Integer(required=True)
     total = Integer(required=True)
+
+
+# ---------------------------------------------------------------- boards (issue 4)
+
+
+class LeaderboardUnit(Schema):
+    #: null for a unit without participants (listed last)
+    rank = Integer(required=True, allow_none=True)
+    unit_id = Integer(required=True)
+    unit = String(required=True)
+    headcount = Integer(required=True)
+    participants = Integer(required=True)
+    #: 0..1, participants / headcount, capped at 1
+    participation_rate = Float(required=True)
+    average_score = Float(required=True, allow_none=True)
+    #: 0..1 of participants
+    pass_rate = Float(required=True, allow_none=True)
+    full_marks = Integer(required=True)
+
+
+class LeaderboardUnitsOut(Schema):
+    metric = String(required=True, metadata={"enum": ["average_score", "participation_rate", "composite"]})
+    updated_at = String(required=True)
+    units = List(Nested(LeaderboardUnit), required=True)
+
+
+class LeaderboardUser(Schema):
+    #: in the whole contest, or within the unit when unit_id is given
+    rank = Integer(required=True)
+    user_id = Integer(required=True)
+    display_name = String(required=True)
+    unit = String(required=True, allow_none=True)
+    best_score = Float(required=True)
+    duration_seconds = Integer(required=True)
+    submitted_at = String(required=True)
+
+
+class LeaderboardUsersOut(Schema):
+    updated_at = String(required=True)
+    users = List(Nested(LeaderboardUser), required=True)
+
+
+class LeaderboardUsersQuery(Strict):
+    unit_id = Integer(load_default=None, allow_none=True)
+    limit = Integer(load_default=50, validate=Range(1, 1000))

@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import redis
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, g
 
 from ..services.board_cache import BoardCache, MemoryStore, RedisStore
 
 bp = Blueprint("boards", __name__, url_prefix="/boards")
+
+
+class AppThreadRunner:
+    """Runs background board refreshes in daemon threads, each with its own app context and session."""
+
+    def __init__(self, app):
+        self.app = app
+        self.threads: list[threading.Thread] = []
+
+    def __call__(self, fn) -> None:
+        def run():
+            with self.app.app_context():
+                g.write_intent = False  # reads only: SQLite's plain BEGIN, never the write lock
+                fn()
+
+        thread = threading.Thread(target=run, name="board-refresh", daemon=True)
+        self.threads = [t for t in self.threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def join(self, timeout: float = 10) -> None:
+        for thread in list(self.threads):
+            thread.join(timeout)
 
 
 @bp.record_once
@@ -22,6 +45,9 @@ def _set_up(state) -> None:
     #: how often the big screen fetches new figures, and how long each of its pages stays up
     app.config.setdefault("BOARD_DISPLAY_REFRESH_SECONDS", int(env.get("BOARD_DISPLAY_REFRESH_SECONDS", 15)))
     app.config.setdefault("BOARD_DISPLAY_SLIDE_SECONDS", int(env.get("BOARD_DISPLAY_SLIDE_SECONDS", 12)))
+    #: refresh stale boards in a background thread (off in tests unless a test turns it on)
+    app.config.setdefault("BOARD_BACKGROUND_REFRESH", env.get("BOARD_BACKGROUND_REFRESH", "1") != "0"
+                          and not app.testing)
     if app.config.get("REDIS_URL"):
         store = RedisStore(redis.Redis.from_url(app.config["REDIS_URL"]),
                            prefix=app.config.get("BOARD_REDIS_PREFIX", "quiz:boards"))
@@ -31,6 +57,7 @@ def _set_up(state) -> None:
         store,
         ttl=app.config["BOARD_CACHE_SECONDS"],
         version_check_seconds=app.config["BOARD_VERSION_CHECK_SECONDS"],
+        runner=AppThreadRunner(app) if app.config["BOARD_BACKGROUND_REFRESH"] else None,
     )
 
 

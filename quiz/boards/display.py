@@ -12,10 +12,10 @@ from flask_login import current_user
 
 from ..auth_setup import public, roles_required
 from ..extensions import db
-from ..models import DisplayLink
+from ..models import DisplayLink, Quiz
 from ..services.board_cache import cached_units, cached_users
 from ..services.board_links import (
-    create_display_link, get_display_link, mask_name, resolve_display_token, revoke_display_link,
+    DisplayGrant, create_display_link, display_grant, get_display_link, mask_name, revoke_display_link,
     set_display_masking,
 )
 from ..services.clock import isoformat, now_utc
@@ -27,21 +27,21 @@ from .routes import ActionForm, board_quiz, chart_stamp, metric_label, render_se
 DISPLAY_TOP_USERS = 20
 
 
-def _link_or_404(token: str) -> DisplayLink:
-    link = resolve_display_token(token)
-    if link is None:
+def _grant_or_404(token: str) -> DisplayGrant:
+    grant = display_grant(token)
+    if grant is None:
         abort(404)
-    return link
+    return grant
 
 
-def display_payload(link: DisplayLink, token: str) -> dict:
+def display_payload(grant: DisplayGrant, token: str) -> dict:
     """Everything the big screen shows, masked as the link says."""
-    quiz = link.quiz
+    quiz = db.session.get(Quiz, grant.quiz_id)
     cache, now = board_cache(), now_utc()
-    units = cached_units(cache, quiz, now).value
-    users = cached_users(cache, quiz, now).value
+    units = cached_units(cache, quiz.id, now).value
+    users = cached_users(cache, quiz.id, now).value
     summary = units.summary
-    stamp = chart_stamp(quiz)
+    stamp = chart_stamp(quiz.id)
     return {
         "quiz": quiz.title,
         "metric": units.metric,
@@ -60,7 +60,7 @@ def display_payload(link: DisplayLink, token: str) -> dict:
         "users": [
             {
                 "rank": row.rank,
-                "display_name": mask_name(row.display_name) if link.mask_names else row.display_name,
+                "display_name": mask_name(row.display_name) if grant.mask_names else row.display_name,
                 "unit": row.unit,
                 "best_score": row.best_score,
                 "duration_seconds": row.duration_seconds,
@@ -78,22 +78,29 @@ def display_payload(link: DisplayLink, token: str) -> dict:
 @public
 def display(token: str):
     """The full-screen board for LED screens (no login: the link is the key)."""
-    link = _link_or_404(token)
-    return render_template("boards/display.html", link=link, quiz=link.quiz, data=display_payload(link, token),
+    grant = _grant_or_404(token)
+    quiz = db.session.get(Quiz, grant.quiz_id)
+    return render_template("boards/display.html", quiz=quiz, data=display_payload(grant, token),
                            data_url=url_for("boards.display_data", token=token))
 
 
 @bp.get("/display/<token>/data")
 @public
 def display_data(token: str):
-    """The big screen's figures as JSON (fetched every few seconds by the page)."""
-    link = _link_or_404(token)
+    """The big screen's figures as JSON (fetched every few seconds by the page).
+
+    Warm, this touches no database: the grant and the board state are memoized and the
+    body is built once per (link, masking, board entries).
+    """
+    grant = _grant_or_404(token)
     cache, now = board_cache(), now_utc()
-    units = cached_units(cache, link.quiz, now)
-    users = cached_users(cache, link.quiz, now)
-    # Built once per (link, units entry, users entry); the users entry's identity rides in the key.
-    response = cached_json(("display", link.id, link.mask_names, users.version, users.computed_at), units,
-                           lambda: display_payload(link, token))
+    state = cache.state(grant.quiz_id)
+    if state is None:
+        abort(404)
+    units = cached_units(cache, grant.quiz_id, now)
+    users = cached_users(cache, grant.quiz_id, now)
+    response = cached_json(("display", grant.link_id, grant.mask_names, users.version, users.computed_at), units,
+                           lambda: display_payload(grant, token))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -101,8 +108,8 @@ def display_data(token: str):
 @bp.get("/display/<token>/charts/<name>.svg")
 @public
 def display_chart(token: str, name: str):
-    link = _link_or_404(token)
-    return svg_response(link.quiz, name, "dark")
+    grant = _grant_or_404(token)
+    return svg_response(grant.quiz_id, name, "dark")
 
 
 # ---------------------------------------------------------------- managing links (admins)

@@ -52,24 +52,24 @@ _SVGS: OrderedDict = OrderedDict()
 _SVGS_LOCK = threading.Lock()
 
 
-def chart_entry(quiz: Quiz, name: str) -> Entry:
+def chart_entry(quiz_id: int, name: str) -> Entry:
     cache, now = board_cache(), now_utc()
-    return cached_trend(cache, quiz, now) if name == "daily" else cached_units(cache, quiz, now)
+    return cached_trend(cache, quiz_id, now) if name == "daily" else cached_units(cache, quiz_id, now)
 
 
-def chart_stamp(quiz: Quiz) -> str:
+def chart_stamp(quiz_id: int) -> str:
     """Changes whenever any chart of the quiz may change (for cache-busting image URLs)."""
-    units = cached_units(board_cache(), quiz, now_utc())
+    units = cached_units(board_cache(), quiz_id, now_utc())
     return f"{units.version}-{int(units.computed_at)}"
 
 
-def svg_response(quiz: Quiz, name: str, theme: str) -> Response:
+def svg_response(quiz_id: int, name: str, theme: str) -> Response:
     """A chart as SVG, rendered once per cache entry and theme."""
     if name not in CHART_NAMES:
         abort(404)
     theme = "dark" if theme == "dark" else "light"
-    entry = chart_entry(quiz, name)
-    key = (quiz.id, name, theme, entry.version, entry.computed_at)
+    entry = chart_entry(quiz_id, name)
+    key = (quiz_id, name, theme, entry.version, entry.computed_at)
     svg = _SVGS.get(key)
     if svg is None:
         if name == "participation":
@@ -91,7 +91,7 @@ def svg_response(quiz: Quiz, name: str, theme: str) -> Response:
 @bp.get("/quizzes/<int:quiz_id>/charts/<name>.svg")
 @roles_required()
 def chart(quiz_id: int, name: str):
-    return svg_response(board_quiz(quiz_id), name, request.args.get("theme", "light"))
+    return svg_response(board_quiz(quiz_id).id, name, request.args.get("theme", "light"))
 
 
 # ---------------------------------------------------------------- pages
@@ -115,7 +115,7 @@ def index():
 def units(quiz_id: int):
     """The unit board: the signed-in user's unit highlighted, with the contest's charts."""
     quiz = board_quiz(quiz_id)
-    entry = cached_units(board_cache(), quiz, now_utc())
+    entry = cached_units(board_cache(), quiz.id, now_utc())
     return render_template(
         "boards/units.html",
         quiz=quiz,
@@ -123,7 +123,7 @@ def units(quiz_id: int):
         summary=entry.value.summary,
         metric_label=metric_label(quiz),
         rules=ranking_rules(metric_label(quiz)),
-        stamp=chart_stamp(quiz),
+        stamp=chart_stamp(quiz.id),
         my_unit_id=current_user.unit_id,
         tab="units",
     )
@@ -146,8 +146,8 @@ def users(quiz_id: int):
     """The individual board: the whole contest or one unit, 50 a page, the signed-in user highlighted."""
     quiz = board_quiz(quiz_id)
     cache, now = board_cache(), now_utc()
-    standings = cached_users(cache, quiz, now).value
-    unit_board = cached_units(cache, quiz, now).value
+    standings = cached_users(cache, quiz.id, now).value
+    unit_board = cached_units(cache, quiz.id, now).value
     unit_id = _unit_filter(request.args.get("unit"))
     unit = unit_board.unit(unit_id) if unit_id is not None else None
     if unit_id is not None and unit is None:
@@ -179,8 +179,8 @@ def print_view(quiz_id: int):
     """Both boards on a print-friendly page (the individual board's first ``top`` rows)."""
     quiz = board_quiz(quiz_id)
     cache, now = board_cache(), now_utc()
-    unit_board = cached_units(cache, quiz, now).value
-    standings = cached_users(cache, quiz, now).value
+    unit_board = cached_units(cache, quiz.id, now).value
+    standings = cached_users(cache, quiz.id, now).value
     top = min(max(request.args.get("top", 100, type=int) or 100, 10), 1000)
     return render_template(
         "boards/print.html",
@@ -201,8 +201,8 @@ def summary(quiz_id: int):
     """活动总结: the contest's overall figures, per-unit participation and ranking, with the charts."""
     quiz = board_quiz(quiz_id)
     cache, now = board_cache(), now_utc()
-    unit_board = cached_units(cache, quiz, now).value
-    trend = cached_trend(cache, quiz, now).value
+    unit_board = cached_units(cache, quiz.id, now).value
+    trend = cached_trend(cache, quiz.id, now).value
     return render_template(
         "boards/summary.html",
         quiz=quiz,
@@ -214,7 +214,7 @@ def summary(quiz_id: int):
         idle_units=[u for u in unit_board.units if not u.participants],
         metric_label=metric_label(quiz),
         rules=ranking_rules(metric_label(quiz)),
-        stamp=chart_stamp(quiz),
+        stamp=chart_stamp(quiz.id),
     )
 
 
@@ -233,7 +233,7 @@ def export(quiz_id: int):
     """Both boards as .xlsx (单位排名, 个人排名, 排名规则)."""
     quiz = board_quiz(quiz_id)
     cache, now = board_cache(), now_utc()
-    data = boards_workbook(quiz.title, cached_units(cache, quiz, now).value, cached_users(cache, quiz, now).value,
+    data = boards_workbook(quiz.title, cached_units(cache, quiz.id, now).value, cached_users(cache, quiz.id, now).value,
                            metric_label(quiz))
     return _xlsx(data, f"{quiz.title}-排行榜.xlsx")
 
@@ -244,7 +244,7 @@ def summary_export(quiz_id: int):
     """活动总结 as .xlsx."""
     quiz = board_quiz(quiz_id)
     cache, now = board_cache(), now_utc()
-    data = summary_workbook(quiz.title, cached_units(cache, quiz, now).value, cached_trend(cache, quiz, now).value,
+    data = summary_workbook(quiz.title, cached_units(cache, quiz.id, now).value, cached_trend(cache, quiz.id, now).value,
                             metric_label(quiz))
     return _xlsx(data, f"{quiz.title}-活动总结.xlsx")
 

@@ -64,6 +64,25 @@ def read_board_version(quiz_id: int) -> int:
     return db.session.scalar(select(BoardVersion.version).where(BoardVersion.quiz_id == quiz_id)) or 0
 
 
+@dataclass(frozen=True, slots=True)
+class BoardState:
+    """What a warm board request needs to know about its quiz, read in one query and memoized."""
+
+    version: int
+    is_published: bool
+
+
+def read_board_state(quiz_id: int) -> BoardState | None:
+    """The quiz's board version and whether it is published; None when there is no such quiz."""
+    row = db.session.execute(
+        select(Quiz.is_published, BoardVersion.version)
+        .select_from(Quiz)
+        .outerjoin(BoardVersion, BoardVersion.quiz_id == Quiz.id)
+        .where(Quiz.id == quiz_id)
+    ).first()
+    return None if row is None else BoardState(row.version or 0, bool(row.is_published))
+
+
 @dataclass(slots=True)
 class Entry:
     version: int
@@ -166,33 +185,48 @@ IDENTITY = Codec(lambda value: value, lambda value: value)
 
 
 class BoardCache:
+    """Board entries by key, each computed once per board version (see the module docstring).
+
+    ``runner``: when given, a stale entry is refreshed in the background (``runner(fn)``
+    runs ``fn`` elsewhere, e.g. a thread with its own app context) and the request that
+    noticed returns the stale entry at once; a sync worker then never stops serving
+    while a board is recomputed.  Without it the noticing request recomputes inline.
+    """
+
     def __init__(self, store=None, *, ttl: float = 30.0, version_check_seconds: float = 0.5,
-                 wait_seconds: float = 15.0, clock: Callable[[], float] = time.time):
+                 wait_seconds: float = 15.0, clock: Callable[[], float] = time.time,
+                 runner: Callable[[Callable[[], None]], None] | None = None):
         self.store = store or MemoryStore()
         self.ttl = ttl
         self.version_check_seconds = version_check_seconds
         self.wait_seconds = wait_seconds
         self.clock = clock
+        self.runner = runner
         #: decoded entries of this process (for a shared store; the memory store is its own)
         self._decoded: dict[str, Entry] = {}
-        self._versions: dict[int, tuple[int, float, int]] = {}
+        self._states: dict[int, tuple[BoardState | None, float, int]] = {}
         #: how many times this process computed each key (tests and the benchmark read it)
         self.computations: dict[str, int] = {}
 
     # -- versions
 
-    def version(self, quiz_id: int, read: Callable[[int], int] = read_board_version) -> int:
+    def state(self, quiz_id: int, read: Callable[[int], BoardState | None] = read_board_state) -> BoardState | None:
+        """The quiz's board state, read at most every ``version_check_seconds`` (at once after a local bump)."""
         bumps = _LOCAL_BUMPS.get(quiz_id, 0)
         now = self.clock()
-        known = self._versions.get(quiz_id)
+        known = self._states.get(quiz_id)
         if known is not None and known[2] == bumps and now - known[1] < self.version_check_seconds:
             return known[0]
-        version = read(quiz_id)
-        self._versions[quiz_id] = (version, now, bumps)
-        return version
+        state = read(quiz_id)
+        self._states[quiz_id] = (state, now, bumps)
+        return state
+
+    def version(self, quiz_id: int) -> int:
+        state = self.state(quiz_id)
+        return state.version if state is not None else 0
 
     def forget_versions(self) -> None:
-        self._versions.clear()
+        self._states.clear()
 
     # -- entries
 
@@ -216,9 +250,12 @@ class BoardCache:
         return decoded
 
     def _compute(self, key: str, version: int, compute: Callable[[], Any], codec: Codec) -> Entry:
+        started = time.perf_counter()
         value = compute()
         entry = Entry(version, self.clock(), value)
         self.computations[key] = self.computations.get(key, 0) + 1
+        log.info("board cache: computed %s at version %s in %.0f ms", key, version,
+                 (time.perf_counter() - started) * 1000)
         if self.store.shared:
             self.store.put(key, Entry(version, entry.computed_at, codec.encode(value)))
             self._decoded[key] = entry
@@ -242,6 +279,9 @@ class BoardCache:
             token = self._wait_for(key, version, codec)
             if isinstance(token, Entry):
                 return token
+        if stale is not None and self.runner is not None and token is not None:
+            self.runner(lambda: self._refresh(key, version, compute, codec, token))
+            return stale  # refreshed in the background; this request does not wait
         try:
             # Double-checked: the previous lock holder may have just stored it.
             current = self._remote(key, codec) if self.store.shared else self.store.get(key)
@@ -251,6 +291,17 @@ class BoardCache:
         finally:
             if token is not None:
                 self.store.unlock(key, token)
+
+    def _refresh(self, key: str, version: int, compute: Callable[[], Any], codec: Codec, token: str) -> None:
+        """Recompute ``key`` while holding its lock (in the background), then release the lock."""
+        try:
+            current = self._remote(key, codec) if self.store.shared else self.store.get(key)
+            if not self.is_fresh(current, version):
+                self._compute(key, version, compute, codec)
+        except Exception:
+            log.exception("board cache: background refresh of %s failed", key)
+        finally:
+            self.store.unlock(key, token)
 
     def _wait_for(self, key: str, version: int, codec: Codec) -> Entry | str | None:
         """Nothing to serve yet: wait until the lock holder stores the entry, or take the lock."""
@@ -268,7 +319,7 @@ class BoardCache:
     def clear(self) -> None:
         self.store.clear()
         self._decoded.clear()
-        self._versions.clear()
+        self._states.clear()
 
 
 # ---------------------------------------------------------------- sections
@@ -322,20 +373,25 @@ STANDINGS = Codec(_encode_standings, _decode_standings)
 TREND = Codec(_encode_trend, _decode_trend)
 
 
-def cached_units(cache: BoardCache, quiz: Quiz, now: datetime) -> Entry:
-    """The unit board and contest summary of ``quiz`` (``entry.value`` is a Standings without users)."""
-    return cache.get(f"{quiz.id}:units", cache.version(quiz.id),
-                     lambda: rankings.get_standings(quiz, now, units=True, users=False), STANDINGS)
+def _quiz(quiz_id: int) -> Quiz:
+    """The quiz, loaded only when a board is (re)computed: warm requests never load it."""
+    return db.session.get(Quiz, quiz_id)
 
 
-def cached_users(cache: BoardCache, quiz: Quiz, now: datetime) -> Entry:
-    """The individual board of ``quiz`` (``entry.value`` is a Standings with users, without units)."""
-    return cache.get(f"{quiz.id}:users", cache.version(quiz.id),
-                     lambda: rankings.get_standings(quiz, now, units=False, users=True), STANDINGS)
+def cached_units(cache: BoardCache, quiz_id: int, now: datetime) -> Entry:
+    """The unit board and contest summary (``entry.value`` is a Standings without users)."""
+    return cache.get(f"{quiz_id}:units", cache.version(quiz_id),
+                     lambda: rankings.get_standings(_quiz(quiz_id), now, units=True, users=False), STANDINGS)
 
 
-def cached_trend(cache: BoardCache, quiz: Quiz, now: datetime) -> Entry:
-    """The daily participation of ``quiz`` (``entry.value`` is a list of TrendDay)."""
-    headcount = cached_units(cache, quiz, now).value.summary.headcount
-    return cache.get(f"{quiz.id}:trend", cache.version(quiz.id),
-                     lambda: rankings.participation_trend(quiz, now, headcount), TREND)
+def cached_users(cache: BoardCache, quiz_id: int, now: datetime) -> Entry:
+    """The individual board (``entry.value`` is a Standings with users, without units)."""
+    return cache.get(f"{quiz_id}:users", cache.version(quiz_id),
+                     lambda: rankings.get_standings(_quiz(quiz_id), now, units=False, users=True), STANDINGS)
+
+
+def cached_trend(cache: BoardCache, quiz_id: int, now: datetime) -> Entry:
+    """The daily participation (``entry.value`` is a list of TrendDay)."""
+    headcount = cached_units(cache, quiz_id, now).value.summary.headcount
+    return cache.get(f"{quiz_id}:trend", cache.version(quiz_id),
+                     lambda: rankings.participation_trend(_quiz(quiz_id), now, headcount), TREND)

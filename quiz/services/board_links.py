@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -31,14 +33,39 @@ def create_display_link(quiz: Quiz, label: str, *, created_by: User | None, now:
     return token, link
 
 
-def resolve_display_token(token: str) -> DisplayLink | None:
-    """The active link behind ``token`` (None when unknown or revoked)."""
+@dataclass(frozen=True, slots=True)
+class DisplayGrant:
+    """What a display token allows: reading one quiz's boards, masked or not."""
+
+    link_id: int
+    quiz_id: int
+    mask_names: bool
+
+
+#: token hash -> (grant or None, when it was read): the big screen polls every few seconds
+_GRANTS: dict[str, tuple[DisplayGrant | None, float]] = {}
+#: how long a process trusts what it read; changes made in this process apply at once
+GRANT_SECONDS = 1.0
+
+
+def display_grant(token: str, clock=time.monotonic) -> DisplayGrant | None:
+    """The grant of an active display token (None when unknown or revoked), memoized for a second."""
     if not token or len(token) > 100:
         return None
-    link = db.session.scalar(select(DisplayLink).where(DisplayLink.token_hash == _hash(token)))
-    if link is None or link.revoked_at is not None:
-        return None
-    return link
+    key = _hash(token)
+    now = clock()
+    known = _GRANTS.get(key)
+    if known is not None and now - known[1] < GRANT_SECONDS:
+        return known[0]
+    row = db.session.execute(
+        select(DisplayLink.id, DisplayLink.quiz_id, DisplayLink.mask_names, DisplayLink.revoked_at)
+        .where(DisplayLink.token_hash == key)
+    ).first()
+    grant = None if row is None or row.revoked_at is not None else DisplayGrant(row.id, row.quiz_id, row.mask_names)
+    if len(_GRANTS) >= 1000:
+        _GRANTS.clear()
+    _GRANTS[key] = (grant, now)
+    return grant
 
 
 def quiz_display_links(quiz: Quiz) -> list[DisplayLink]:
@@ -58,11 +85,13 @@ def revoke_display_link(link: DisplayLink, now: datetime) -> None:
     if link.revoked_at is None:
         link.revoked_at = now
     db.session.flush()
+    _GRANTS.clear()
 
 
 def set_display_masking(link: DisplayLink, mask_names: bool) -> None:
     link.mask_names = mask_names
     db.session.flush()
+    _GRANTS.clear()
 
 
 def mask_name(name: str | None) -> str:

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from quiz.extensions import db
-from quiz.services.board_links import create_display_link
+from quiz.services.board_links import create_display_link, revoke_display_link
 from quiz.services.clock import now_utc
 
 from boards_helpers import contest, take
@@ -83,7 +83,7 @@ def test_revoked_screen_says_so(page, live_url, build):
     db.session.commit()
     page.clock.install()
     page.goto(f"{live_url}/boards/display/{token}")
-    link.revoked_at = now_utc()
+    revoke_display_link(link, now_utc())
     db.session.commit()
     page.clock.run_for(16_000)
     page.wait_for_selector("#gone:not([hidden])")
