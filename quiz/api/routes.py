@@ -26,11 +26,6 @@ from .schemas import (  # trainer
     AuditOut, AuditQuery, ImportConfirmIn, ImportConfirmOut, ImportPreviewOut, ItemAnalysisOut, QuestionIn,
     QuestionOut, QuestionsOut, QuestionsQuery, ResultsOut, ResultsQuery,
 )
-from ..boards import board_cache  # boards
-from ..boards.presenters import cached_json, units_board_json, users_board_json  # boards
-from ..errors import NotFound  # boards
-from ..services.board_cache import cached_units, cached_users  # boards
-from .schemas import LeaderboardUnitsOut, LeaderboardUsersOut, LeaderboardUsersQuery  # boards
 from .presenters import attempt_json, quiz_json, result_json, unit_json, user_json
 from .schemas import (
     AnswerIn, AnswerOut, AttemptOut, CategoriesOut, ImportIn, ImportOut, LeaveOut, QuizIn, QuizOut,
