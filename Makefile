@@ -28,7 +28,7 @@ run: db
 
 ## Production server: migrations, then gunicorn (sync workers; no demo data)
 serve: db
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - \
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --preload --access-logfile - \
 		--max-requests 5000 --max-requests-jitter 500 --timeout 60 wsgi:app
 
 ## Headless Chromium for the browser tests (Debian's package; never `playwright install`)

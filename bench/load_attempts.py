@@ -107,7 +107,7 @@ class Server:
         self.log_path = log_path
         self.process = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-             "--graceful-timeout", "5", "--log-level", "warning", app],
+             "--graceful-timeout", "5", "--preload", "--log-level", "warning", app],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("w"),
         )
 
@@ -123,14 +123,17 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("server did not start: " + self.log_path.read_text()[-2000:])
 
-    def worker_rss_mib(self) -> list[float]:
+    def worker_memory_mib(self) -> dict[str, list[float]]:
+        """Per worker: RSS (counts library pages shared with the preloading master in full)
+        and PSS (shares them out: the memory a worker really adds)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        sizes = []
+        memory: dict[str, list[float]] = {"rss": [], "pss": []}
         for pid in children:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
-        return sizes
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                key = line.split(":")[0]
+                if key in ("Rss", "Pss"):
+                    memory[key.lower()].append(round(int(line.split()[1]) / 1024, 1))
+        return memory
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -209,7 +212,7 @@ def run(kind: str, args) -> dict:
                     handle.write(f"{attempt['id']} {question['id']} {token} {selected}\n")
         results["save_answer"] = wrk(app_server.port, "/", "save_answers.lua", args.connections, args.duration,
                                      {"BENCH_TARGETS": str(targets)})
-        results["memory_mib_per_worker"] = [round(v, 1) for v in app_server.worker_rss_mib()]
+        results["memory_mib_per_worker"] = app_server.worker_memory_mib()
         submitted = timed_requests(app_server.port, [("POST", f"/api/v1/attempts/{a['id']}/submit", t)
                                                      for t, a in zip(tokens, attempts)], args.connections)
         submitted.pop("bodies")
@@ -243,7 +246,8 @@ def main() -> None:
             print(f"{phase:<14}{f['requests']:>9}{f['rps']:>9}{f['p50_ms']:>9}{f['p95_ms']:>9}{f['p99_ms']:>9}"
                   f"{f['errors']:>8}")
         print(f"save-answer / hello-world throughput: {figures['save_vs_hello']:.0%}")
-        print(f"worker memory (MiB): {figures['memory_mib_per_worker']}")
+        memory = figures["memory_mib_per_worker"]
+        print(f"worker memory (MiB): RSS {memory['rss']}, PSS {memory['pss']}")
 
 
 if __name__ == "__main__":

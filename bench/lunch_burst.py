@@ -105,12 +105,12 @@ def main() -> None:
         for thread in threads:
             thread.join(max(0.0, limit - time.time()))
         wall = time.time() - began
-        memory = server.worker_rss_mib()
+        memory = server.worker_memory_mib()
     finally:
         server.stop()
 
     report = {"database": args.database, "employees": args.employees, "window_s": args.window,
-              "wall_s": round(wall, 1), "memory_mib_per_worker": [round(m, 1) for m in memory], "kinds": {}}
+              "wall_s": round(wall, 1), "memory_mib_per_worker": memory, "kinds": {}}
     total = sum(len(v) for v in recorder.samples.values())
     print(f"\n== lunch burst on {args.database}: {args.employees} employees arriving over {args.window:.0f} s, "
           f"think {args.think} s, {args.workers} sync workers; {total} requests in {wall:.0f} s "
