@@ -87,7 +87,11 @@ def test_single_flight_on_expiry_serves_stale_meanwhile():
     gate = threading.Event()
     compute, calls = counting("new", gate=gate)
     pool, results, errors = _burst(cache, "1:units", 2, compute)
-    time.sleep(0.2)  # let every thread arrive while the one recompute is held at the gate
+    # The 15 threads that did not get the lock return the stale entry while the one
+    # recompute is held at the gate.
+    deadline = time.monotonic() + 5
+    while len(results) < 15 and time.monotonic() < deadline:
+        time.sleep(0.005)
     stale_served = len(results)
     gate.set()
     for thread in pool:

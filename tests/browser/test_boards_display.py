@@ -103,3 +103,19 @@ def test_unit_board_on_a_phone(mobile_page, live_url, build, browser_login, scre
         expect(image).to_have_js_property("complete", True)
     assert mobile_page.evaluate("[...document.querySelectorAll('img.chart-img')].every(i => i.naturalWidth > 0)")
     screenshot(mobile_page, "boards-units-mobile")
+
+
+def test_summary_page_with_charts(page, live_url, build, browser_login, screenshot):
+    quiz, _units, _now = _contest(build)
+    browser_login(page, build.user("admin", role="admin", display_name="管理员"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_url}/boards/quizzes/{quiz.id}/summary")
+    assert "活动总结" in page.content()
+    for image in page.locator("img.chart-img").all():
+        image.scroll_into_view_if_needed()
+        expect(image).to_have_js_property("complete", True)
+    assert page.evaluate("[...document.querySelectorAll('img.chart-img')].every(i => i.naturalWidth > 0)")
+    screenshot(page, "boards-summary")
+    page.goto(f"{live_url}/boards/quizzes/{quiz.id}/users")
+    expect(page.locator("table.board-table tbody tr")).to_have_count(40)
+    screenshot(page, "boards-users-desktop")
