@@ -7,8 +7,25 @@ import uuid
 import pytest
 
 from quiz import create_app
+from quiz.extensions import db
 
 from helpers import PASSWORD
+
+
+@pytest.fixture
+def make_app():
+    """create_app for tests that need an app of their own; its connections are closed after."""
+    made = []
+
+    def make(config):
+        app = create_app(config)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_session_cookie_flags(client, build):
@@ -18,10 +35,10 @@ def test_session_cookie_flags(client, build):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 
 
-def test_https_makes_cookies_secure_and_sends_hsts(app_config, build, monkeypatch):
+def test_https_makes_cookies_secure_and_sends_hsts(app_config, build, monkeypatch, make_app):
     monkeypatch.setenv("PREFERRED_URL_SCHEME", "https")
     monkeypatch.setenv("PROXY_FIX", "1")
-    app = create_app(app_config)
+    app = make_app(app_config)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     build.user("secure")
     client = app.test_client()
@@ -73,12 +90,12 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.mark.skipif(not _redis_available(REDIS_URL), reason="no Redis on 127.0.0.1:6379")
-def test_login_limits_are_shared_through_redis(app_config, build, monkeypatch):
+def test_login_limits_are_shared_through_redis(app_config, build, monkeypatch, make_app):
     """Two app processes (here: two app instances) count failed logins together."""
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     config = {**app_config, "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute",
               "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
-    first, second = create_app(config), create_app(config)
+    first, second = make_app(config), make_app(config)
     assert first.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
     build.user("shared")
     bad = {"username": "shared", "password": "wrong"}
