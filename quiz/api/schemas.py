@@ -518,5 +518,5 @@ class LeaderboardUsersOut(Schema):
 
 
 class LeaderboardUsersQuery(Strict):
-    unit_id = Integer(load_default=None, allow_none=True)
+    unit_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
     limit = Integer(load_default=50, validate=Range(1, 1000))
