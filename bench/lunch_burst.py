@@ -6,8 +6,8 @@ the arrival window, starts the contest, answers every question with a think time
 answers, and submits.  Reports throughput and latency percentiles per request kind; the
 error count must be zero.
 
-    .venv/bin/python bench/lunch_burst.py                      # 1000 employees, 300 s window
-    .venv/bin/python bench/lunch_burst.py --employees 200 --window 60 --think 1   # a quick look
+    .venv/bin/python -m bench.lunch_burst                      # 1000 employees, 300 s window
+    .venv/bin/python -m bench.lunch_burst --employees 200 --window 60 --think 1   # a quick look
 
 Only 127.0.0.1 is contacted; every loop is bounded.
 """

@@ -38,7 +38,8 @@ def get_unit_by_name(name: str) -> Unit | None:
     return db.session.scalar(select(Unit).where(Unit.name == name.strip()))
 
 
-def create_unit(name: str, kind: str = "科室", headcount: int | None = None) -> Unit:
+def validate_unit_fields(name: str, kind: str, headcount: int | None) -> str:
+    """Check a unit's fields; return the cleaned name."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed("单位名称不能为空且不超过 100 个字符", field="name")
@@ -46,6 +47,11 @@ def create_unit(name: str, kind: str = "科室", headcount: int | None = None) -
         raise ValidationFailed(f"单位类型应为：{'、'.join(UNIT_KINDS)}", field="kind")
     if headcount is not None and not 0 <= headcount <= 1_000_000:
         raise ValidationFailed("编制人数应为 0 到 1000000 之间的整数", field="headcount")
+    return name
+
+
+def create_unit(name: str, kind: str = "科室", headcount: int | None = None) -> Unit:
+    name = validate_unit_fields(name, kind, headcount)
     if get_unit_by_name(name):
         raise Conflict(f"单位“{name}”已存在", code="unit_exists")
     unit = Unit(name=name, kind=kind, headcount=headcount)

@@ -25,7 +25,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import AttemptQuestion, Category, Question, Quiz, QuizRule, User
 from .audit import field_changes, record_audit
-from .questions import stem_key
+from .questions import apply_record, stem_key
 
 QUESTION_FIELDS = ("type", "stem", "options", "correct", "explanation", "category", "difficulty", "points", "source")
 
@@ -164,26 +164,13 @@ def _question_values(question: Question) -> dict:
     }
 
 
-def _apply(question: Question, record: QuestionRecord, category: Category) -> None:
-    question.category = category
-    question.type = record.type
-    question.stem = record.stem
-    question.stem_key = stem_key(record.stem)
-    question.options = list(record.options)
-    question.correct = list(record.correct)
-    question.explanation = record.explanation
-    question.difficulty = record.difficulty
-    question.points = record.points
-    question.source = record.source
-
-
 def create_question(record: QuestionRecord, actor: User, now: datetime) -> Question:
     """Add a checked question; the same type and stem may not exist twice."""
     duplicate = find_bank_duplicate(record.type, record.stem)
     if duplicate is not None:
         raise Conflict(f"题库中已有相同的题目（#{duplicate.id}）", code="duplicate_question", field="题干")
     question = Question(created_at=now, updated_at=now)
-    _apply(question, record, _category_for(record.category, actor, now))
+    apply_record(question, record, _category_for(record.category, actor, now))
     db.session.add(question)
     db.session.flush()
     record_audit(actor, "question.create", "question", question.id, f"新增题目 #{question.id}：{record.stem[:60]}", now,
@@ -197,7 +184,7 @@ def update_question(question: Question, record: QuestionRecord, actor: User, now
     if duplicate is not None:
         raise Conflict(f"题库中已有相同的题目（#{duplicate.id}）", code="duplicate_question", field="题干")
     before = _question_values(question)
-    _apply(question, record, _category_for(record.category, actor, now))
+    apply_record(question, record, _category_for(record.category, actor, now))
     changes = field_changes(before, _question_values(question))
     if changes:
         question.updated_at = now

@@ -54,7 +54,8 @@ def find_duplicates(records: list[QuestionRecord]) -> dict[tuple[str, str], Ques
     return found
 
 
-def _apply_record(question: Question, record: QuestionRecord, category: Category) -> None:
+def apply_record(question: Question, record: QuestionRecord, category: Category) -> None:
+    """Copy a parsed record onto a question (new or existing)."""
     question.category = category
     question.type = record.type
     question.stem = record.stem
@@ -84,13 +85,13 @@ def import_question_records(records: list[QuestionRecord], *, on_duplicate: str 
         question = existing.get(key)
         if question is not None:
             if on_duplicate == "update":
-                _apply_record(question, record, category)
+                apply_record(question, record, category)
                 summary.updated += 1
             else:
                 summary.skipped_duplicates += 1
             continue
         question = Question()
-        _apply_record(question, record, category)
+        apply_record(question, record, category)
         db.session.add(question)
         existing[key] = question
         summary.imported += 1

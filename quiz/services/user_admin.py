@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select
 
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..models import ROLE_LABELS, ROLES, UNIT_KINDS, Unit, User
+from ..models import ROLE_LABELS, ROLES, Unit, User
 from . import accounts
 from .audit import field_changes, record_audit
 from .passwords import check_password
@@ -47,13 +47,7 @@ def add_unit(name: str, kind: str, headcount: int | None, actor: User, now: date
 
 
 def update_unit(unit: Unit, name: str, kind: str, headcount: int | None, actor: User, now: datetime) -> dict:
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationFailed("单位名称不能为空且不超过 100 个字符", field="name")
-    if kind not in UNIT_KINDS:
-        raise ValidationFailed(f"单位类型应为：{'、'.join(UNIT_KINDS)}", field="kind")
-    if headcount is not None and not 0 <= headcount <= 1_000_000:
-        raise ValidationFailed("编制人数应为 0 到 1000000 之间的整数", field="headcount")
+    name = accounts.validate_unit_fields(name, kind, headcount)
     other = accounts.get_unit_by_name(name)
     if other is not None and other.id != unit.id:
         raise Conflict(f"单位“{name}”已存在", code="unit_exists", field="name")
