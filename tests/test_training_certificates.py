@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from quiz.extensions import db
-from quiz.models import Attempt, Certificate
+from quiz.models import Certificate
 from quiz.services import attempts, certificates, levels, qrcodes
 from quiz.services.quizzes import RuleSpec
 

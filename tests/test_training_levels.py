@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-import time_machine
 
 from quiz.extensions import db
 from quiz.models import Attempt, AttemptQuestion, LevelSeries, Quiz
