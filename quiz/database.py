@@ -136,8 +136,12 @@ class LockingConnection(sqlite3.Connection):
 
 
 def read_only_until_needed() -> None:
-    """Run this request's first transaction without the write lock (e.g. during a password check)."""
+    """Go on without SQLite's write lock until :func:`begin_write` (while a password hash or an
+    upload is checked).  A transaction that already took the lock (loading the signed-in user
+    opens one with BEGIN IMMEDIATE in a POST) is ended first."""
     g.write_intent = False
+    if db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
 
 
 def begin_write() -> None:

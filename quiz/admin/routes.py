@@ -11,7 +11,7 @@ from flask_login import current_user
 from question_bank import FileRejected
 
 from ..auth_setup import roles_required
-from ..database import begin_write
+from ..database import begin_write, read_only_until_needed
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ROLES, User
@@ -22,7 +22,7 @@ from ..services.exports import XLSX_MIMETYPE
 from ..services.pending_imports import ImportExpired, discard_pending_import, get_pending_import
 from ..services.user_admin import UserFilter
 from ..trainer.common import (
-    PER_PAGE, add_field_error, defer_write_lock, download, optional_int, page_number, show_domain_error,
+    PER_PAGE, add_field_error, download, optional_int, page_number, show_domain_error,
 )
 from ..trainer.forms import ActionForm
 from . import bp
@@ -123,7 +123,7 @@ def user_new():
     form = UserCreateForm()
     form.unit_id.choices = _unit_choices("（无）")
     if form.validate_on_submit():
-        defer_write_lock()
+        read_only_until_needed()
         generated = None if form.password.data else user_admin.generate_password()
         try:
             password_hash = _hash(form.password.data or generated)
@@ -181,7 +181,7 @@ def user_reset_password(user_id: int):
     if not form.validate_on_submit():
         flash("；".join(m for messages in form.errors.values() for m in messages) or "请重试", "danger")
         return redirect(url_for("admin.user_edit", user_id=user_id))
-    defer_write_lock()
+    read_only_until_needed()
     generated = None if form.password.data else user_admin.generate_password()
     try:
         password_hash = _hash(form.password.data or generated)
@@ -228,7 +228,7 @@ def user_import_upload():
     form = UserUploadForm()
     status = 200
     if form.validate_on_submit():
-        defer_write_lock()
+        read_only_until_needed()
         upload = form.file.data
         config = current_app.config
         try:
@@ -273,7 +273,7 @@ def user_import_confirm(token: str):
     if not form.validate_on_submit():
         flash("请选择已存在用户的处理方式后再确认（页面可能已过期，请刷新）。", "warning")
         return redirect(url_for("admin.user_import_preview", token=token))
-    defer_write_lock()
+    read_only_until_needed()
     method = current_app.config["PASSWORD_HASH_METHOD"]
     try:
         passwords = user_import.passwords_to_generate(_pending(token))

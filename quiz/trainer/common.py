@@ -7,21 +7,9 @@ from urllib.parse import quote
 
 from flask import request, send_file
 
-from ..database import read_only_until_needed
 from ..errors import DomainError
-from ..extensions import db
 
 PER_PAGE = 50
-
-
-def defer_write_lock() -> None:
-    """Parse uploads without holding SQLite's write lock.
-
-    Loading the signed-in user opened this POST's first transaction with BEGIN
-    IMMEDIATE; end it, and start later ones read-only until ``begin_write()``.
-    """
-    read_only_until_needed()
-    db.session.commit()
 
 
 def page_number() -> int:

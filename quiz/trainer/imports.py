@@ -8,14 +8,14 @@ from flask_login import current_user
 from question_bank import FileRejected
 
 from ..auth_setup import roles_required
-from ..database import begin_write
+from ..database import begin_write, read_only_until_needed
 from ..errors import DomainError
 from ..extensions import db
 from ..services import question_import
 from ..services.clock import now_utc
 from ..services.pending_imports import ImportExpired, discard_pending_import, get_pending_import
 from . import bp
-from .common import add_field_error, defer_write_lock
+from .common import add_field_error
 from .forms import ActionForm, ConfirmImportForm, UploadForm
 
 
@@ -26,7 +26,7 @@ def import_upload():
     form = UploadForm()
     status = 200
     if form.validate_on_submit():
-        defer_write_lock()
+        read_only_until_needed()
         upload = form.file.data
         try:
             payload = question_import.parse_question_upload(upload.filename or "", upload.read())
@@ -69,7 +69,7 @@ def import_confirm(token: str):
     if not form.validate_on_submit():
         flash("请选择重复题目的处理方式后再确认（页面可能已过期，请刷新）。", "warning")
         return redirect(url_for("trainer.import_preview", token=token))
-    defer_write_lock()
+    read_only_until_needed()
     try:
         pending = _pending(token)
         records = question_import.records_of(pending)  # decoded before the write lock is taken
