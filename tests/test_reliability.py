@@ -108,13 +108,15 @@ def test_sigkill_during_saves_loses_no_acknowledged_answer(app, build, tmp_path)
 
     with ThreadPoolExecutor(EMPLOYEES) as pool:
         futures = [pool.submit(employee, job) for job in work]
-        while len(acknowledged) < 400:
+        deadline = time.time() + 60
+        while len(acknowledged) < 400 and time.time() < deadline:
             time.sleep(0.02)
         os.killpg(server.pid, signal.SIGKILL)  # master and workers, mid-request
         killed.set()
         for future in futures:
             future.result()
     server.wait(10)
+    assert len(acknowledged) >= 400, "the server acknowledged too few saves before the kill"
 
     server = start_server(database_url, port, tmp_path / "instance")
     try:
