@@ -155,6 +155,17 @@ def begin_write() -> None:
         g.write_intent = True
 
 
+def statements_commit_themselves() -> None:
+    """PostgreSQL: run the rest of this request without a transaction, each statement
+    committing on its own.  For requests whose reads need no common snapshot and whose
+    write is one self-contained statement (the autosave): it saves the BEGIN and COMMIT
+    round trips.  SQLite keeps its transactions (and their write lock); so does a request
+    that has already begun one."""
+    session = db.session()
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def commit_then_read() -> None:
     """Commit the writes; what the request still reads (building a response) needs no write lock."""
     db.session.commit()

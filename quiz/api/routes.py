@@ -267,7 +267,7 @@ def get_attempt(attempt_id):
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
-@api_auth()
+@api_auth(single_statement=True)
 @bp.input(AnswerIn, arg_name="body")
 @bp.output(AnswerOut)
 @bp.doc(summary="Save the selection for one question (autosave)", security=BEARER,

@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import JSON, Integer, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -158,65 +158,89 @@ def is_overdue(attempt: Attempt, now: datetime) -> bool:
     return attempt.status == "in_progress" and now >= attempt.deadline_at
 
 
-#: The autosave is the hottest path: its statements are built once and run as Core.
-#: One round trip locks the attempt (FOR UPDATE OF attempt on PostgreSQL) and fetches
-#: the question's type and option order (NULL when the question is not in the attempt).
-_LOCK_ATTEMPT_FOR_SAVE = (
+#: The autosave is the hottest path, so a save is one statement, built once:
+#: INSERT ... SELECT ... ON CONFLICT DO UPDATE, whose SELECT locks the attempt's row
+#: (FOR UPDATE OF attempt on PostgreSQL; SQLite's write transaction holds the database
+#: lock) and checks everything that makes the save valid.  It returns the attempt's
+#: deadline when it saved, no row when it refused.
+@functools.cache
+def _checked_answer_upsert(dialect_name: str):
+    selected = bindparam("selected", type_=JSON)  # no CAST: SQLite would turn it into a number
+    saved_at = bindparam("saved_at", type_=Answer.__table__.c.saved_at.type)
+    source = (
+        select(Attempt.id, AttemptQuestion.question_id, selected, saved_at)
+        .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
+        .where(
+            Attempt.id == bindparam("attempt_id"),
+            Attempt.user_id == bindparam("user_id"),
+            Attempt.status == "in_progress",
+            Attempt.deadline_at > saved_at,
+            AttemptQuestion.question_id == bindparam("question_id"),
+            func.json_array_length(AttemptQuestion.option_order) > bindparam("highest_choice", type_=Integer),
+            or_(AttemptQuestion.type == "multiple", bindparam("choice_count", type_=Integer) <= 1),
+        )
+        .with_for_update(of=Attempt)
+    )
+    insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
+    statement = insert(Answer).from_select(["attempt_id", "question_id", "selected", "saved_at"], source)
+    deadline = select(Attempt.deadline_at).where(Attempt.id == bindparam("attempt_id")).scalar_subquery()
+    return statement.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={"selected": statement.excluded.selected, "saved_at": statement.excluded.saved_at},
+    ).returning(deadline)
+
+
+#: Why a save was refused: the attempt (if it is the caller's) and the question in it.
+_ATTEMPT_FOR_SAVE = (
     select(Attempt.status, Attempt.deadline_at, AttemptQuestion.type, AttemptQuestion.option_order)
     .outerjoin(
         AttemptQuestion,
         (AttemptQuestion.attempt_id == Attempt.id) & (AttemptQuestion.question_id == bindparam("question_id")),
     )
     .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
-    .with_for_update(of=Attempt)
 )
-
-
-@functools.cache
-def _answer_upsert(dialect_name: str):
-    """INSERT ... ON CONFLICT (attempt, question) DO UPDATE, for SQLite or PostgreSQL."""
-    insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
-    statement = insert(Answer)
-    return statement.on_conflict_do_update(
-        index_elements=["attempt_id", "question_id"],
-        set_={"selected": statement.excluded.selected, "saved_at": statement.excluded.saved_at},
-    )
 
 
 def save_answer(attempt_id: int, user, question_id: int, selected: list[int], now: datetime) -> datetime:
     """Save one selection (display option ids) while the attempt is in progress; return its deadline.
 
-    `user` is anything with the user's `id`.  The attempt's row is locked first (FOR
-    UPDATE on PostgreSQL; SQLite's write transaction already holds the database lock),
-    so a concurrent submit either sees this answer or this save is refused: an answer
-    that got a 200 always counts.
+    `user` is anything with the user's `id`.  The save locks the attempt's row, so a
+    concurrent submit either sees this answer or this save is refused: an answer that
+    got a 200 always counts.  The statement commits on its own when the request runs
+    without a transaction (see :func:`quiz.database.statements_commit_themselves`).
     """
     connection = db.session.connection()
+    chosen = sorted(set(selected))
+    if len(chosen) == len(selected) and (not chosen or chosen[0] >= 0):
+        deadline = connection.execute(
+            _checked_answer_upsert(connection.dialect.name),
+            {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id, "selected": chosen,
+             "saved_at": now, "highest_choice": chosen[-1] if chosen else -1, "choice_count": len(chosen)},
+        ).scalar()
+        if deadline is not None:
+            return deadline
+    # Refused: find out why, in the order a caller should hear it.
     row = connection.execute(
-        _LOCK_ATTEMPT_FOR_SAVE, {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id}
+        _ATTEMPT_FOR_SAVE, {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id}
     ).first()
     if row is None:
         raise NotFound("答题记录不存在", code="attempt_not_found")
+    if row.type is not None and row.status == "in_progress" and now < row.deadline_at:
+        if len(chosen) != len(selected):
+            raise InvalidAnswer("同一选项不能重复提交")
+        if any(not 0 <= i < len(row.option_order) for i in chosen):
+            raise InvalidAnswer("所选选项不属于该题")
+        if row.type in ("single", "true_false") and len(chosen) > 1:
+            raise InvalidAnswer("单选题和判断题只能选择一个选项")
     if row.status != "in_progress" or now >= row.deadline_at:
         # Finalizing is left to the next read, submit or the sweeper: the score is the
         # same whenever it runs, because only answers saved before the deadline exist.
         raise TimeUp()
     if row.type is None:
         raise NotFound("该题不在本次答卷中", code="question_not_in_attempt")
-    item = row
-    chosen = sorted(set(selected))
-    if len(chosen) != len(selected):
-        raise InvalidAnswer("同一选项不能重复提交")
-    option_count = len(item.option_order)
-    if any(not 0 <= i < option_count for i in chosen):
-        raise InvalidAnswer("所选选项不属于该题")
-    if item.type in ("single", "true_false") and len(chosen) > 1:
-        raise InvalidAnswer("单选题和判断题只能选择一个选项")
-    connection.execute(
-        _answer_upsert(connection.dialect.name),
-        {"attempt_id": attempt_id, "question_id": question_id, "selected": chosen, "saved_at": now},
-    )
-    return row.deadline_at
+    # Not reached while the statement and these checks agree; refusing keeps an
+    # unchecked selection out if they ever disagree.
+    raise TimeUp()
 
 
 def record_page_left(attempt_id: int, user: User, now: datetime) -> int:
