@@ -62,11 +62,17 @@ def _contains_nul(value) -> bool:
     return False
 
 
+FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def refuse_nul_characters():
     """No text field anywhere may hold a NUL character: PostgreSQL cannot store one, and no
-    person types it.  Refused up front (400) instead of failing in the database."""
-    sources = [request.args.to_dict(flat=False), request.form.to_dict(flat=False)]
-    if request.is_json:
+    person types it.  Refused up front (400) instead of failing in the database.  Only the
+    parts a request has are parsed (a JSON autosave has no form to parse)."""
+    sources = [request.args.to_dict(flat=False)] if request.query_string else []
+    if request.mimetype in FORM_MIMETYPES:
+        sources.append(request.form.to_dict(flat=False))
+    elif request.is_json:
         sources.append(request.get_json(silent=True))
     if any(_contains_nul(source) for source in sources):
         raise BadRequest("请求中含有无效的控制字符（NUL）。")

@@ -203,3 +203,5 @@ def test_nul_characters_are_refused_everywhere(client, build, web_login, api):
     assert response.status_code == 400
     page = client.post("/login", data={"username": "a\x00b", "password": "x"})
     assert page.status_code == 400 and "NUL" in page.data.decode()
+    page = client.post("/login", data={"username": "a\x00b", "password": "x"}, content_type="multipart/form-data")
+    assert page.status_code == 400 and "NUL" in page.data.decode()

@@ -131,6 +131,7 @@ def set_password_hash(user: User, password_hash: str, now: datetime) -> None:
 
 def revoke_all_sessions(user: User, now: datetime) -> None:
     """Invalidate every cookie session and API token of the user."""
+    token_memo.forget_user(user.id)
     user.session_version = (user.session_version or 1) + 1
     db.session.execute(
         update(ApiToken)
@@ -174,7 +175,7 @@ def resolve_token(token: str, now: datetime) -> User | None:
 
 #: Run on every API request: built once.
 _TOKEN_IDENTITY = (
-    select(User.id, User.role)
+    select(User.id, User.role, ApiToken.expires_at)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(
         ApiToken.token_hash == bindparam("token_hash"),
@@ -185,14 +186,68 @@ _TOKEN_IDENTITY = (
 )
 
 
+class TokenMemo:
+    """Tokens this process checked in the last few seconds.
+
+    API clients send one token many times a second (a lobby screen polling a board, a
+    quiz page autosaving), and the database check was most of such a request's cost.
+    A token is believed for at most `seconds` after its check and never past its
+    expiry.  Revoking forgets it in this process at once (:func:`revoke_token`,
+    :func:`revoke_all_sessions`, a role change); other worker processes believe it for
+    at most `seconds` more.  Plain dict, bounded: full means start over.
+    """
+
+    max_entries = 10_000
+
+    def __init__(self, seconds: float):
+        self.seconds = timedelta(seconds=seconds)
+        self._entries: dict[str, tuple[datetime, object]] = {}  # token hash -> (checked at, identity)
+
+    def get(self, token_hash: str, now: datetime):
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        checked_at, identity = entry
+        if not checked_at <= now < checked_at + self.seconds or now >= identity.expires_at:
+            del self._entries[token_hash]
+            return None
+        return identity
+
+    def put(self, token_hash: str, identity, now: datetime) -> None:
+        if not self.seconds:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[token_hash] = (now, identity)
+
+    def forget(self, token_hash: str) -> None:
+        self._entries.pop(token_hash, None)
+
+    def forget_user(self, user_id: int) -> None:
+        for token_hash in [h for h, (_, identity) in self._entries.items() if identity.id == user_id]:
+            del self._entries[token_hash]
+
+
+#: How long a checked token is believed without asking the database again.
+TOKEN_MEMO_SECONDS = 5
+token_memo = TokenMemo(TOKEN_MEMO_SECONDS)
+
+
 def resolve_token_identity(token: str, now: datetime):
-    """(user id, role) behind a valid token, or None: the cheap check every API request makes."""
+    """(user id, role, expires_at) behind a valid token, or None: the check every API request makes."""
     if not token or len(token) > 200:
         return None
-    return db.session.connection().execute(_TOKEN_IDENTITY, {"token_hash": _hash_token(token), "now": now}).first()
+    token_hash = _hash_token(token)
+    identity = token_memo.get(token_hash, now)
+    if identity is None:
+        identity = db.session.connection().execute(_TOKEN_IDENTITY, {"token_hash": token_hash, "now": now}).first()
+        if identity is not None:
+            token_memo.put(token_hash, identity, now)
+    return identity
 
 
 def revoke_token(token: str, now: datetime) -> None:
+    token_memo.forget(_hash_token(token))
     db.session.execute(
         update(ApiToken)
         .where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked_at.is_(None))

@@ -143,6 +143,7 @@ def update_user(
     user.display_name, user.role, user.unit, user.is_enabled = display_name, role, unit, is_enabled
     if was_enabled and not is_enabled:
         accounts.revoke_all_sessions(user, now)
+    accounts.token_memo.forget_user(user.id)  # the role may have changed
     db.session.flush()
     changes = field_changes(before, _user_values(user))
     if changes:
