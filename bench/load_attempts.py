@@ -3,9 +3,12 @@
 200 simulated employees start a 20-question quiz, save answers, and submit; the
 save-answer phase is driven by wrk for a fixed time at 50 connections.  A hello-world
 Flask app is served and loaded the same way in the same run: the ratio is the figure.
+So is bench/bare_save.py, the same upsert without the app around it (what the database
+alone costs here).
 
     .venv/bin/python bench/load_attempts.py                  # SQLite and PostgreSQL
     .venv/bin/python bench/load_attempts.py --database sqlite
+    .venv/bin/python bench/load_attempts.py --rounds 3         # median of three alternating runs
 
 Only 127.0.0.1 is ever contacted.  PostgreSQL uses a scratch database `quiz_bench`.
 """
@@ -196,9 +199,11 @@ def run(kind: str, args) -> dict:
     env = server_env(database_url, workdir)
     app_server = Server("wsgi:app", env, args.workers, workdir / "app.log")
     hello_server = Server("bench.hello:app", env, args.workers, workdir / "hello.log")
+    bare_server = Server("bench.bare_save:app", env, args.workers, workdir / "bare.log")
     try:
         app_server.wait_ready("/login")
         hello_server.wait_ready("/hello")
+        bare_server.wait_ready("/")
         results = {}
         started = timed_requests(app_server.port, [("POST", f"/api/v1/quizzes/{quiz_id}/attempts", t) for t in tokens],
                                  args.connections)
@@ -212,6 +217,8 @@ def run(kind: str, args) -> dict:
                     handle.write(f"{attempt['id']} {question['id']} {token} {selected}\n")
         results["save_answer"] = wrk(app_server.port, "/", "save_answers.lua", args.connections, args.duration,
                                      {"BENCH_TARGETS": str(targets)})
+        results["bare_save"] = wrk(bare_server.port, "/", "save_answers.lua", args.connections, args.duration,
+                                   {"BENCH_TARGETS": str(targets)})
         results["memory_mib_per_worker"] = app_server.worker_memory_mib()
         submitted = timed_requests(app_server.port, [("POST", f"/api/v1/attempts/{a['id']}/submit", t)
                                                      for t, a in zip(tokens, attempts)], args.connections)
@@ -219,10 +226,12 @@ def run(kind: str, args) -> dict:
         results["submit"] = submitted
         results["hello_world"] = wrk(hello_server.port, "/hello", "hello.lua", args.connections, args.duration)
         results["save_vs_hello"] = round(results["save_answer"]["rps"] / results["hello_world"]["rps"], 3)
+        results["bare_save_vs_hello"] = round(results["bare_save"]["rps"] / results["hello_world"]["rps"], 3)
         return results
     finally:
         app_server.stop()
         hello_server.stop()
+        bare_server.stop()
 
 
 def main() -> None:
@@ -232,22 +241,33 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk phase")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat the whole run; this machine's speed varies from minute to minute")
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     RESULTS.mkdir(exist_ok=True)
-    for kind in kinds:
-        figures = run(kind, args)
-        (RESULTS / f"load_attempts-{kind}.json").write_text(json.dumps(figures, indent=2))
-        print(f"\n== {kind}: {args.employees} employees, {args.connections} connections, "
-              f"{args.workers} sync workers")
-        print(f"{'phase':<14}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
-        for phase in ("start", "save_answer", "submit", "hello_world"):
-            f = figures[phase]
-            print(f"{phase:<14}{f['requests']:>9}{f['rps']:>9}{f['p50_ms']:>9}{f['p95_ms']:>9}{f['p99_ms']:>9}"
-                  f"{f['errors']:>8}")
-        print(f"save-answer / hello-world throughput: {figures['save_vs_hello']:.0%}")
-        memory = figures["memory_mib_per_worker"]
-        print(f"worker memory (MiB): RSS {memory['rss']}, PSS {memory['pss']}")
+    ratios: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for round_number in range(1, args.rounds + 1):
+        for kind in kinds:  # alternate the databases, so slow spells of the machine hit both
+            figures = run(kind, args)
+            ratios[kind].append(figures["save_vs_hello"])
+            (RESULTS / f"load_attempts-{kind}-{round_number}.json").write_text(json.dumps(figures, indent=2))
+            print(f"\n== {kind}, round {round_number}: {args.employees} employees, {args.connections} connections, "
+                  f"{args.workers} sync workers")
+            print(f"{'phase':<14}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+            for phase in ("start", "save_answer", "submit", "hello_world", "bare_save"):
+                f = figures[phase]
+                print(f"{phase:<14}{f['requests']:>9}{f['rps']:>9}{f['p50_ms']:>9}{f['p95_ms']:>9}{f['p99_ms']:>9}"
+                      f"{f['errors']:>8}")
+            print(f"save-answer / hello-world throughput: {figures['save_vs_hello']:.0%}"
+                  f"  (bare Flask + driver upsert: {figures['bare_save_vs_hello']:.0%})")
+            memory = figures["memory_mib_per_worker"]
+            print(f"worker memory (MiB): RSS {memory['rss']}, PSS {memory['pss']}", flush=True)
+    if args.rounds > 1:
+        print()
+        for kind, values in ratios.items():
+            print(f"{kind}: save-answer / hello-world over {len(values)} rounds: median "
+                  f"{statistics.median(values):.0%}, range {min(values):.0%}-{max(values):.0%}")
 
 
 if __name__ == "__main__":
