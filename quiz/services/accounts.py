@@ -209,7 +209,7 @@ class TokenMemo:
             return None
         checked_at, identity = entry
         if not checked_at <= now < checked_at + self.seconds or now >= identity.expires_at:
-            del self._entries[token_hash]
+            self._entries.pop(token_hash, None)
             return None
         return identity
 
@@ -224,8 +224,9 @@ class TokenMemo:
         self._entries.pop(token_hash, None)
 
     def forget_user(self, user_id: int) -> None:
-        for token_hash in [h for h, (_, identity) in self._entries.items() if identity.id == user_id]:
-            del self._entries[token_hash]
+        for token_hash, (_, identity) in list(self._entries.items()):  # a copy: threaded dev server
+            if identity.id == user_id:
+                self._entries.pop(token_hash, None)
 
 
 #: How long a checked token is believed without asking the database again.

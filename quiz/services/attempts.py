@@ -225,19 +225,18 @@ def save_answer(attempt_id: int, user, question_id: int, selected: list[int], no
     ).first()
     if row is None:
         raise NotFound("答题记录不存在", code="attempt_not_found")
-    if row.type is not None and row.status == "in_progress" and now < row.deadline_at:
-        if len(chosen) != len(selected):
-            raise InvalidAnswer("同一选项不能重复提交")
-        if any(not 0 <= i < len(row.option_order) for i in chosen):
-            raise InvalidAnswer("所选选项不属于该题")
-        if row.type in ("single", "true_false") and len(chosen) > 1:
-            raise InvalidAnswer("单选题和判断题只能选择一个选项")
     if row.status != "in_progress" or now >= row.deadline_at:
         # Finalizing is left to the next read, submit or the sweeper: the score is the
         # same whenever it runs, because only answers saved before the deadline exist.
         raise TimeUp()
     if row.type is None:
         raise NotFound("该题不在本次答卷中", code="question_not_in_attempt")
+    if len(chosen) != len(selected):
+        raise InvalidAnswer("同一选项不能重复提交")
+    if any(not 0 <= i < len(row.option_order) for i in chosen):
+        raise InvalidAnswer("所选选项不属于该题")
+    if row.type in ("single", "true_false") and len(chosen) > 1:
+        raise InvalidAnswer("单选题和判断题只能选择一个选项")
     # Not reached while the statement and these checks agree; refusing keeps an
     # unchecked selection out if they ever disagree.
     raise TimeUp()

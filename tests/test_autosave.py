@@ -1,0 +1,59 @@
+"""The autosave's one statement: every check it makes, and a refusal that changes nothing."""
+
+from __future__ import annotations
+
+import time_machine
+
+from quiz.extensions import db
+from quiz.models import Answer
+
+from helpers import T0, minutes
+
+
+def _stored(attempt_id: int, question_id: int):
+    db.session.expire_all()
+    answer = db.session.scalar(db.select(Answer).where(Answer.attempt_id == attempt_id,
+                                                       Answer.question_id == question_id))
+    return None if answer is None else answer.selected
+
+
+def test_every_refusal_says_why_and_keeps_the_saved_selection(build, api):
+    quiz = build.quiz(time_limit_seconds=600)
+    session = api(build.user())
+    with time_machine.travel(T0, tick=False):
+        attempt = session.post(f"/api/v1/quizzes/{quiz.id}/attempts").json
+        single = next(q for q in attempt["questions"] if q["type"] == "single")
+        multiple = next(q for q in attempt["questions"] if q["type"] == "multiple")
+
+        def put(question, selected):
+            return session.put(f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
+                               json={"selected": selected})
+
+        assert put(single, [1]).status_code == 200
+        assert put(multiple, [0, 2]).status_code == 200
+        refusals = [
+            (single, [0, 1], "invalid_answer"),                   # two options on a single-choice question
+            (single, [len(single["options"])], "invalid_answer"),  # no such option
+            (single, [-1], "validation_error"),                   # refused by the schema already
+            (multiple, [1, 1], "invalid_answer"),                 # the same option twice
+            (multiple, [0, len(multiple["options"])], "invalid_answer"),
+        ]
+        for question, selected, error in refusals:
+            response = put(question, selected)
+            assert response.status_code == 422 and response.json["error"] == error, (selected, response.json)
+        assert _stored(attempt["id"], single["id"]) == [1]
+        assert _stored(attempt["id"], multiple["id"]) == [0, 2]
+
+        not_in_attempt = session.put(f"/api/v1/attempts/{attempt['id']}/answers/999999", json={"selected": [0]})
+        assert not_in_attempt.status_code == 404 and not_in_attempt.json["error"] == "question_not_in_attempt"
+
+        assert put(multiple, [2, 0, 1]).status_code == 200  # stored sorted
+        assert _stored(attempt["id"], multiple["id"]) == [0, 1, 2]
+        assert put(single, []).status_code == 200          # clearing an answer is a save too
+        assert _stored(attempt["id"], single["id"]) == []
+
+    with time_machine.travel(T0 + minutes(11), tick=False):
+        # Past the deadline the attempt's end is the answer, even to a malformed selection.
+        late = put(single, [0, 0])
+        assert late.status_code == 409 and late.json["error"] == "time_up"
+        assert _stored(attempt["id"], single["id"]) == []
