@@ -71,15 +71,16 @@ def configure_engine(app) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if not _write_intended():
-            connection.exec_driver_sql("BEGIN")
-            return
+        # On the driver's connection: a BEGIN needs none of SQLAlchemy's statement handling.
         dbapi_connection = connection.connection.dbapi_connection
+        if not _write_intended():
+            dbapi_connection.execute("BEGIN")
+            return
         writer_lock = getattr(dbapi_connection, "writer_lock", None)
         if writer_lock is not None:
             writer_lock.acquire()
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi_connection.execute("BEGIN IMMEDIATE")
         except BaseException:
             if writer_lock is not None:
                 writer_lock.release()
@@ -150,8 +151,9 @@ def begin_write() -> None:
     Only SQLite needs it: PostgreSQL locks rows, not the database, and simply goes on.
     """
     if g.get("write_intent") is not True:
-        if db.session.get_bind().dialect.name == "sqlite":
-            db.session.commit()
+        session = db.session()
+        if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+            session.commit()
         g.write_intent = True
 
 

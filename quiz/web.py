@@ -67,12 +67,15 @@ FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form
 
 def refuse_nul_characters():
     """No text field anywhere may hold a NUL character: PostgreSQL cannot store one, and no
-    person types it.  Refused up front (400) instead of failing in the database.  Only the
-    parts a request has are parsed (a JSON autosave has no form to parse)."""
-    sources = [request.args.to_dict(flat=False)] if request.query_string else []
+    person types it.  Refused up front (400) instead of failing in the database.  A query
+    string can only carry one as %00 and JSON only as \\u0000, so those are parsed here
+    only when the raw bytes hold that spelling (an autosave is not parsed twice)."""
+    sources = []
+    if b"%00" in request.query_string or b"\x00" in request.query_string:
+        sources.append(request.args.to_dict(flat=False))
     if request.mimetype in FORM_MIMETYPES:
         sources.append(request.form.to_dict(flat=False))
-    elif request.is_json:
+    elif request.is_json and b"\\u0000" in request.get_data(cache=True):
         sources.append(request.get_json(silent=True))
     if any(_contains_nul(source) for source in sources):
         raise BadRequest("请求中含有无效的控制字符（NUL）。")
