@@ -192,6 +192,19 @@ def test_bulk_user_import_preview_and_confirm(client, admin, build):
     assert db.session.get(PendingImport, token) is None
 
 
+def test_import_that_changes_a_role_reaches_remembered_api_tokens_at_once(client, admin, build, api):
+    build.unit("区图书馆")
+    trainer = build.user("peixun", role="trainer")
+    session = api(trainer)
+    assert session.get("/api/v1/questions").status_code == 200  # checked, and remembered as a trainer
+    rows = [["账号", "姓名", "部门", "角色", "初始密码"], ["peixun", "培训员", "区图书馆", "职工", ""]]
+    token = token_of(upload(client, "users.xlsx", xlsx_file(rows)))
+    client.post(f"/admin/users/import/{token}/confirm", data={"on_existing": "update"})
+    db.session.refresh(trainer)
+    assert trainer.role == "employee"
+    assert session.get("/api/v1/questions").status_code == 403
+
+
 def test_bulk_user_import_errors_block_everything(client, admin, build):
     build.unit("区图书馆")
     buffer = io.StringIO()

@@ -267,6 +267,7 @@ def apply_user_import(
             if user.id == actor.id and row.role != "admin":
                 raise ValidationFailed(f"第{row.row}行会取消您自己的管理员角色，请修改文件", code="self_lockout")
             user.display_name, user.role, user.unit = row.display_name, row.role, unit
+            accounts.token_memo.forget_user(user.id)  # the role may have changed
             if row.password_hash:
                 accounts.set_password_hash(user, row.password_hash, now)
             result.updated += 1
