@@ -214,8 +214,7 @@ def run_database(label: str, url: str, workdir: Path, *, redis_url: str | None =
         db.session.commit()
         quiz_id = quiz.id
 
-    env = {"DATABASE_URL": url, "SECRET_KEY": "bench", "QUIZ_INSTANCE_PATH": str(workdir / "instance"),
-           "BOARD_CACHE_SECONDS": "30"}
+    env = {"DATABASE_URL": url, "SECRET_KEY": "bench", "QUIZ_INSTANCE_PATH": str(workdir / "instance")}
     if redis_url:
         env["REDIS_URL"] = redis_url
     script = workdir / "report.lua"

@@ -16,6 +16,9 @@ from flask import g
 from sqlalchemy.orm import close_all_sessions
 
 from quiz.extensions import db
+from quiz.models import Quiz, Unit
+from quiz.services import user_admin
+from quiz.services.clock import now_utc
 from quiz.services import attempts
 from quiz.services.board_cache import (
     BoardCache, BoardState, Entry, MemoryStore, RedisStore, STANDINGS, cached_units, cached_users,
@@ -116,6 +119,7 @@ def test_single_flight_when_cold_makes_the_others_wait():
 
 def test_state_reads_are_memoized_but_local_bumps_are_seen_at_once(app, build):
     quiz = contest(build)
+    taker = build.user()
     clock = Clock()
     cache = BoardCache(MemoryStore(), version_check_seconds=0.5, clock=clock)
     reads = []
@@ -124,16 +128,18 @@ def test_state_reads_are_memoized_but_local_bumps_are_seen_at_once(app, build):
         reads.append(quiz_id)
         return read_board_state(quiz_id)
 
-    assert cache.state(quiz.id, read) == BoardState(0, True)
-    assert cache.state(quiz.id, read).version == 0 and len(reads) == 1
-    take(build.user(), quiz, 5)  # finalizing bumps the version in this process
-    assert cache.state(quiz.id, read).version == 1 and len(reads) == 2
-    assert read_board_version(quiz.id) == 1
-    quiz.is_published = False
+    start = cache.state(quiz.id, read)
+    assert start.is_published and len(reads) == 1
+    assert cache.state(quiz.id, read).version == start.version and len(reads) == 1
+    take(taker, quiz, 5)  # finalizing bumps the version in this process
+    assert cache.state(quiz.id, read).version == start.version + 1 and len(reads) == 2
+    assert read_board_version(quiz.id) == start.version + 1
+    # Another process unpublishing the quiz: this one sees it within version_check_seconds.
+    db.session.execute(db.update(Quiz).where(Quiz.id == quiz.id).values(is_published=False))
     db.session.commit()
     assert cache.state(quiz.id, read).is_published  # memoized
     clock.value += 0.6
-    assert cache.state(quiz.id, read) == BoardState(1, False) and len(reads) == 3
+    assert cache.state(quiz.id, read) == BoardState(start.version + 1, False) and len(reads) == 3
     assert cache.state(9999, read) is None
 
 
@@ -189,18 +195,18 @@ def test_background_refresh_in_the_app(app_config, build, api):
 def test_every_finalize_bumps_the_board_version(app, build):
     quiz = contest(build, closes_at=T0 + timedelta(days=10))
     user, other = build.user(), build.user()
-    assert read_board_version(quiz.id) == 0
+    start = read_board_version(quiz.id)  # new users bumped it already (see the test below)
     take(user, quiz, 7)  # submitted
-    assert read_board_version(quiz.id) == 1
+    assert read_board_version(quiz.id) == start + 1
     attempt = take(other, quiz, 3, submit=False)
     attempts.submit_attempt(attempt, attempt.started_at + minutes(1))
     attempts.submit_attempt(attempt, attempt.started_at + minutes(2))  # idempotent: no second bump
     db.session.commit()
-    assert read_board_version(quiz.id) == 2
+    assert read_board_version(quiz.id) == start + 2
     late = take(user, quiz, 2, at=T0 + minutes(30), submit=False)
     assert attempts.expire_overdue_attempts(late.deadline_at + minutes(1)) == 1  # the sweeper
     db.session.commit()
-    assert read_board_version(quiz.id) == 3
+    assert read_board_version(quiz.id) == start + 3
 
 
 def test_submit_shows_on_the_board_at_once_and_views_do_not_recompute(app, build, api):
@@ -223,7 +229,40 @@ def test_submit_shows_on_the_board_at_once_and_views_do_not_recompute(app, build
     assert cache.computations[f"{quiz.id}:units"] == 2
 
 
-def test_ttl_picks_up_changes_that_bump_no_version(app, build, api):
+def test_changes_to_people_units_and_the_quiz_re_rank_at_once(app, build, api):
+    quiz = contest(build)
+    unit = build.unit("区文化馆", headcount=10)
+    other_unit = build.unit("区图书馆", headcount=5)
+    user = build.user(unit=unit, display_name="张三")
+    take(user, quiz, 6)
+    session = api(user)
+    admin = build.user("admin", role="admin")
+    units_url = f"/api/v1/quizzes/{quiz.id}/leaderboard/units"
+    users_url = f"/api/v1/quizzes/{quiz.id}/leaderboard/users"
+    cache = app.extensions["board_cache"]
+    with time_machine.travel(T0 + minutes(10), tick=False):
+        assert session.get(units_url).json["units"][0]["headcount"] == 10
+        before = read_board_version(quiz.id)
+        user_admin.update_unit(unit, "区文化馆", "科室", 4, admin, now_utc())
+        db.session.commit()
+        assert session.get(units_url).json["units"][0]["headcount"] == 4
+        user_admin.update_user(user, display_name="张三丰", role="employee", unit=other_unit, is_enabled=True,
+                               actor=admin, now=now_utc())
+        db.session.commit()
+        assert session.get(users_url).json["users"][0]["display_name"] == "张三丰"
+        assert session.get(units_url).json["units"][0]["unit"] == "区图书馆"
+        quiz.pass_score = 100
+        db.session.commit()
+        assert session.get(units_url).json["units"][0]["pass_rate"] == 0
+        assert read_board_version(quiz.id) == before + 3
+        # A login (last_login_at) or a password change touches nothing a board shows.
+        admin.last_login_at = now_utc()
+        db.session.commit()
+        assert read_board_version(quiz.id) == before + 3
+    assert cache.computations[f"{quiz.id}:units"] >= 4
+
+
+def test_ttl_picks_up_changes_made_outside_the_app(app, build, api):
     quiz = contest(build)
     unit = build.unit("区文化馆", headcount=10)
     user = build.user(unit=unit)
@@ -232,7 +271,7 @@ def test_ttl_picks_up_changes_that_bump_no_version(app, build, api):
     url = f"/api/v1/quizzes/{quiz.id}/leaderboard/units"
     with time_machine.travel(T0 + minutes(10), tick=False) as traveller:
         assert session.get(url).json["units"][0]["headcount"] == 10
-        unit.headcount = 4
+        db.session.execute(db.update(Unit).where(Unit.id == unit.id).values(headcount=4))  # bumps no version
         db.session.commit()
         assert session.get(url).json["units"][0]["headcount"] == 10  # cached
         traveller.shift(app.config["BOARD_CACHE_SECONDS"] + 1)

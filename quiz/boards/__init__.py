@@ -40,7 +40,7 @@ def _set_up(state) -> None:
     """Defaults (the environment may override them) and the app's board cache."""
     app = state.app
     env = os.environ
-    app.config.setdefault("BOARD_CACHE_SECONDS", float(env.get("BOARD_CACHE_SECONDS", 30)))
+    app.config.setdefault("BOARD_CACHE_SECONDS", float(env.get("BOARD_CACHE_SECONDS", 300)))
     app.config.setdefault("BOARD_VERSION_CHECK_SECONDS", float(env.get("BOARD_VERSION_CHECK_SECONDS", 0.5)))
     #: how often the big screen fetches new figures, and how long each of its pages stays up
     app.config.setdefault("BOARD_DISPLAY_REFRESH_SECONDS", int(env.get("BOARD_DISPLAY_REFRESH_SECONDS", 15)))

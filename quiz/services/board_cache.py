@@ -2,12 +2,13 @@
 
 * A quiz's **board version** lives in the database (``board_version``) and is bumped by
   :func:`mark_board_changed` inside the transaction that finalizes an attempt, so every
-  worker sees a submit as soon as it commits.  Workers read the version at most every
+  worker sees a submit as soon as it commits; changes to people, units or the quiz bump
+  it in their own flush (:func:`_bump_boards_on_flush`).  Workers read the version at most every
   ``version_check_seconds`` (0.5 s by default); a bump made by this process is seen at
   once.  So a submit shows on the boards within a second.
 * Entries are keyed by quiz and section and remember the version they were computed
   for; an entry is fresh while its version is current and it is younger than ``ttl``
-  (the TTL picks up changes that bump no version: a unit's headcount, a user moved).
+  (the TTL is a safety net for changes made outside the app).
 * **Single flight**: when an entry is missing or stale, one request takes the lock and
   recomputes; the others keep serving the stale entry meanwhile (or, when there is
   none yet, wait for the lock holder).  Without Redis the store and its locks are per
@@ -31,33 +32,79 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, inspect, literal, select
 
 from ..extensions import db
-from ..models import BoardVersion, Quiz
+from ..models import BoardVersion, Quiz, Unit, User
 from . import rankings
 from .rankings import Standings, Summary, TrendDay, UnitStanding, UserStanding
 
 log = logging.getLogger(__name__)
 
-#: Process-wide count of version bumps made by this process, per quiz.
+#: Process-wide count of version bumps made by this process, per quiz (EVERY_QUIZ: all of them).
 _LOCAL_BUMPS: dict[int, int] = {}
+EVERY_QUIZ = 0  # quiz ids start at 1
+
+#: What a board shows of people and units: a change to one of these re-ranks every board.
+_USER_FIELDS = ("unit", "unit_id", "is_enabled", "display_name", "role")
+_UNIT_FIELDS = ("name", "kind", "headcount")
+
+
+def _insert(connection):
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def mark_board_changed(quiz_id: int, now: datetime) -> None:
     """Bump the quiz's board version in the current transaction (called when an attempt is finalized)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(BoardVersion).values(quiz_id=quiz_id, version=1, changed_at=now)
+    statement = _insert(db.session.connection())(BoardVersion).values(quiz_id=quiz_id, version=1, changed_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=["quiz_id"],
         set_={"version": BoardVersion.version + 1, "changed_at": statement.excluded.changed_at},
     )
     db.session.execute(statement)
     _LOCAL_BUMPS[quiz_id] = _LOCAL_BUMPS.get(quiz_id, 0) + 1
+
+
+def _changed(obj, fields) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+@event.listens_for(db.session, "after_flush")
+def _bump_boards_on_flush(session, _flush_context) -> None:
+    """Boards show units, headcounts, names and who is enabled, and a quiz's window, pass
+    score and metric.  Whatever path changes them (admin pages, the API, a user import,
+    self-registration, the command line), the flush that writes it bumps the versions
+    of the boards concerned in the same transaction, so they re-rank at once; the TTL is
+    only a safety net for changes made outside the app."""
+    touched = list(session.new) + list(session.dirty) + list(session.deleted)
+    if not touched:
+        return
+    every_board = any(
+        (isinstance(obj, User) and (obj in session.new or obj in session.deleted or _changed(obj, _USER_FIELDS)))
+        or (isinstance(obj, Unit) and (obj in session.new or obj in session.deleted or _changed(obj, _UNIT_FIELDS)))
+        for obj in touched
+    )
+    quiz_ids = set() if every_board else {
+        obj.id for obj in session.dirty if isinstance(obj, Quiz) and obj.id is not None and session.is_modified(obj)
+    }
+    if not every_board and not quiz_ids:
+        return
+    connection = session.connection()
+    now = datetime.now(timezone.utc)
+    source = select(Quiz.id, literal(1), literal(now, BoardVersion.__table__.c.changed_at.type))
+    source = source.where(Quiz.id.in_(quiz_ids)) if quiz_ids else source.where(Quiz.id.is_not(None))
+    statement = _insert(connection)(BoardVersion).from_select(["quiz_id", "version", "changed_at"], source)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=["quiz_id"],
+        set_={"version": BoardVersion.version + 1, "changed_at": statement.excluded.changed_at},
+    ))
+    for key in quiz_ids or (EVERY_QUIZ,):
+        _LOCAL_BUMPS[key] = _LOCAL_BUMPS.get(key, 0) + 1
 
 
 def read_board_version(quiz_id: int) -> int:
@@ -193,7 +240,7 @@ class BoardCache:
     while a board is recomputed.  Without it the noticing request recomputes inline.
     """
 
-    def __init__(self, store=None, *, ttl: float = 30.0, version_check_seconds: float = 0.5,
+    def __init__(self, store=None, *, ttl: float = 300.0, version_check_seconds: float = 0.5,
                  wait_seconds: float = 15.0, clock: Callable[[], float] = time.time,
                  runner: Callable[[Callable[[], None]], None] | None = None):
         self.store = store or MemoryStore()
@@ -212,7 +259,7 @@ class BoardCache:
 
     def state(self, quiz_id: int, read: Callable[[int], BoardState | None] = read_board_state) -> BoardState | None:
         """The quiz's board state, read at most every ``version_check_seconds`` (at once after a local bump)."""
-        bumps = _LOCAL_BUMPS.get(quiz_id, 0)
+        bumps = _LOCAL_BUMPS.get(quiz_id, 0) + _LOCAL_BUMPS.get(EVERY_QUIZ, 0)
         now = self.clock()
         known = self._states.get(quiz_id)
         if known is not None and known[2] == bumps and now - known[1] < self.version_check_seconds:
