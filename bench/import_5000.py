@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import openpyxl
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
 
+from bench.load_attempts import prepare_database  # noqa: E402
 from question_bank import TEMPLATE_HEADERS  # noqa: E402
 from quiz import create_app  # noqa: E402
 from quiz.extensions import db  # noqa: E402
@@ -47,7 +48,6 @@ ROWS = 5000
 IMPORT_LIMIT_SECONDS = 5.0
 PREVIEW_LIMIT_SECONDS = 2.0
 PASSWORD = "Bench-Import-2026"
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PG_DB = "quiz_bench_import"
 CATEGORIES = ["安全生产法律法规", "消防安全", "疏散逃生", "应急救援", "文旅行业安全", "用电安全", "交通安全",
               "特种设备", "防汛防台", "食品安全"]
@@ -76,17 +76,6 @@ def build_workbook(rows: int, seed: int = 7) -> bytes:
     return buffer.getvalue()
 
 
-def database_url(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        return "sqlite:///" + str(workdir / "bench.sqlite3")
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
-    admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
-
-
 def timed(call):
     start = time.perf_counter()
     result = call()
@@ -102,7 +91,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
     os.environ["QUIZ_INSTANCE_PATH"] = str(workdir / "instance")
     app = create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url(args.database, workdir),
+        "SQLALCHEMY_DATABASE_URI": prepare_database(args.database, workdir, PG_DB),
         "SECRET_KEY": "bench",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,

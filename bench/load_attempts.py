@@ -50,17 +50,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def prepare_database(kind: str, workdir: Path) -> str:
+def prepare_database(kind: str, workdir: Path, pg_name: str = PG_BENCH_DB) -> str:
+    """A fresh, empty scratch database: a SQLite file in `workdir`, or PostgreSQL's `pg_name` recreated."""
     if kind == "sqlite":
         return "sqlite:///" + str(workdir / "bench.sqlite3")
     from sqlalchemy import create_engine, text
 
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{PG_BENCH_DB}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
     admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_BENCH_DB
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + pg_name
 
 
 def server_env(database_url: str, workdir: Path) -> dict:

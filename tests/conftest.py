@@ -102,6 +102,13 @@ def app_config(migrated_database, tmp_path) -> dict:
     return _test_config(migrated_database, tmp_path)
 
 
+@pytest.fixture
+def csrf_app_config(app_config):
+    """Ask for it before `client` to test with CSRF protection on (it is off in tests otherwise)."""
+    app_config["WTF_CSRF_ENABLED"] = True
+    return app_config
+
+
 class IsolatedClient(FlaskClient):
     """Each request runs in its own app context, as in production.
 

@@ -258,12 +258,6 @@ def test_audit_log_page_lists_and_filters(client, admin, build):
     assert 'data-action="unit.create"' in filtered and 'data-action="category.create"' not in filtered
 
 
-@pytest.fixture
-def csrf_app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
-
-
 def test_admin_forms_need_the_csrf_token(csrf_app_config, client, build):
     user = build.user("admin2", role="admin")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").data.decode()).group(1)

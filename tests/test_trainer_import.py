@@ -364,12 +364,6 @@ def test_long_stems_import_on_every_database(client, trainer):
     assert question.stem == long_stem and len(question.stem_key) == 255
 
 
-@pytest.fixture
-def csrf_app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
-
-
 def test_upload_and_confirm_forms_need_the_csrf_token(csrf_app_config, client, build):
     user = build.user("trainer3", role="trainer")
     login_page = client.get("/login").data.decode()

@@ -203,12 +203,6 @@ def test_question_search_json_for_the_picker(client, trainer, build):
     assert [q["stem"] for q in data["questions"]] == ["防火门应常闭？"]
 
 
-@pytest.fixture
-def csrf_app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
-
-
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 

@@ -261,12 +261,6 @@ def test_published_quiz_reaches_employees(client, trainer, build, bank, web_logi
         assert client.post(f"/quizzes/{quiz.id}/start").status_code == 302
 
 
-@pytest.fixture
-def csrf_app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
-
-
 def test_quiz_form_needs_the_csrf_token(csrf_app_config, client, build, bank):
     user = build.user("trainer9", role="trainer")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").data.decode()).group(1)

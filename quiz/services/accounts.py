@@ -157,22 +157,6 @@ def issue_token(user: User, now: datetime, lifetime_seconds: int) -> tuple[str, 
     return token, record
 
 
-def resolve_token(token: str, now: datetime) -> User | None:
-    """The enabled user behind a valid, unexpired, unrevoked token."""
-    if not token or len(token) > 200:
-        return None
-    return db.session.scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == _hash_token(token),
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > now,
-            User.is_enabled.is_(True),
-        )
-    )
-
-
 #: Run on every API request: built once.
 _TOKEN_IDENTITY = (
     select(User.id, User.role, ApiToken.expires_at)

@@ -33,6 +33,8 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import event, inspect, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import BoardVersion, Quiz, Unit, User
@@ -50,22 +52,22 @@ _USER_FIELDS = ("unit", "unit_id", "is_enabled", "display_name", "role")
 _UNIT_FIELDS = ("name", "kind", "headcount")
 
 
-def _insert(connection):
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+def _bump_statement(dialect_name: str, rows):
+    """INSERT the (quiz_id, 1, changed_at) rows that ``rows(insert)`` adds; a quiz that
+    already has a version gets it + 1 instead."""
+    insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
+    statement = rows(insert(BoardVersion))
+    return statement.on_conflict_do_update(
+        index_elements=["quiz_id"],
+        set_={"version": BoardVersion.version + 1, "changed_at": statement.excluded.changed_at},
+    )
 
 
 def mark_board_changed(quiz_id: int, now: datetime) -> None:
     """Bump the quiz's board version in the current transaction (called when an attempt is finalized)."""
-    statement = _insert(db.session.connection())(BoardVersion).values(quiz_id=quiz_id, version=1, changed_at=now)
-    statement = statement.on_conflict_do_update(
-        index_elements=["quiz_id"],
-        set_={"version": BoardVersion.version + 1, "changed_at": statement.excluded.changed_at},
-    )
-    db.session.execute(statement)
+    dialect_name = db.session.get_bind().dialect.name
+    db.session.execute(_bump_statement(dialect_name, lambda insert: insert.values(
+        quiz_id=quiz_id, version=1, changed_at=now)))
     _LOCAL_BUMPS[quiz_id] = _LOCAL_BUMPS.get(quiz_id, 0) + 1
 
 
@@ -98,11 +100,8 @@ def _bump_boards_on_flush(session, _flush_context) -> None:
     now = datetime.now(timezone.utc)
     source = select(Quiz.id, literal(1), literal(now, BoardVersion.__table__.c.changed_at.type))
     source = source.where(Quiz.id.in_(quiz_ids)) if quiz_ids else source.where(Quiz.id.is_not(None))
-    statement = _insert(connection)(BoardVersion).from_select(["quiz_id", "version", "changed_at"], source)
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=["quiz_id"],
-        set_={"version": BoardVersion.version + 1, "changed_at": statement.excluded.changed_at},
-    ))
+    connection.execute(_bump_statement(connection.dialect.name, lambda insert: insert.from_select(
+        ["quiz_id", "version", "changed_at"], source)))
     for key in quiz_ids or (EVERY_QUIZ,):
         _LOCAL_BUMPS[key] = _LOCAL_BUMPS.get(key, 0) + 1
 
