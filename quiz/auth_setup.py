@@ -9,7 +9,7 @@ from flask import current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from .errors import DomainError, Forbidden
-from .database import SAFE_METHODS, begin_write, read_only_until_needed, statements_commit_themselves
+from .database import SAFE_METHODS, begin_write, read_only_until_needed
 from .extensions import csrf, db, login_manager
 from .models import User
 from .services.accounts import load_user_from_session_id, resolve_token_identity
@@ -79,12 +79,8 @@ def api_user() -> User:
     return g.api_user
 
 
-def api_auth(*roles: str, single_statement: bool = False):
-    """API views: a bearer token, or the web session plus a CSRF header for state changes.
-
-    `single_statement`: the view writes with one self-contained statement and needs no
-    snapshot across its reads, so on PostgreSQL the request runs without a transaction.
-    """
+def api_auth(*roles: str):
+    """API views: a bearer token, or the web session plus a CSRF header for state changes."""
 
     def decorator(view):
         @wraps(view)
@@ -93,8 +89,6 @@ def api_auth(*roles: str, single_statement: bool = False):
             if writes:
                 # Check the token without SQLite's write lock; the view takes it when it writes.
                 read_only_until_needed()
-            if single_statement:
-                statements_commit_themselves()
             header = request.headers.get("Authorization", "")
             if header:
                 scheme, _, token = header.partition(" ")

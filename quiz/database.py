@@ -19,9 +19,13 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import event
+from flask import current_app, g, has_app_context, has_request_context, request
+from sqlalchemy import Connection, Engine, create_engine, event
 
 from .extensions import db
 
@@ -157,15 +161,64 @@ def begin_write() -> None:
         g.write_intent = True
 
 
-def statements_commit_themselves() -> None:
-    """PostgreSQL: run the rest of this request without a transaction, each statement
-    committing on its own.  For requests whose reads need no common snapshot and whose
-    write is one self-contained statement (the autosave): it saves the BEGIN and COMMIT
-    round trips.  SQLite keeps its transactions (and their write lock); so does a request
-    that has already begun one."""
+@contextmanager
+def single_statement_connection() -> Iterator[Connection]:
+    """A connection for one self-contained statement: the autosave, the API token check.
+
+    PostgreSQL, while the session has no transaction open: a connection in autocommit
+    from a pool of its own, so the statement commits itself.  It saves the BEGIN and
+    COMMIT round trips and all of the session's bookkeeping; such a statement needs no
+    snapshot shared with the rest of the request.  Otherwise the session's
+    connection: a statement must see (and must not wait for the locks of) what the
+    open transaction has done, and on SQLite the request's write transaction holds
+    the database lock that makes the statement atomic.  The view commits as usual.
+    """
+    engine = db.engine
     session = db.session()
-    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if engine.dialect.name != "postgresql" or session.in_transaction():
+        yield session.connection()
+        return
+    with _autocommit_engine(engine).connect() as connection:
+        yield connection
+
+
+#: Each engine's autocommit twin; weak keys, so a twin never outlives its engine.
+_autocommit_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_autocommit_engines_lock = threading.Lock()
+
+
+def _autocommit_engine(engine: Engine) -> Engine:
+    """The autocommit twin of `engine` (same URL and options), made on first use in the
+    process and disposed of with `engine`."""
+    twin = _autocommit_engines.get(engine)
+    if twin is not None:
+        return twin
+    with _autocommit_engines_lock:
+        twin = _autocommit_engines.get(engine)
+        if twin is None:
+            options = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+            # No transaction can outlive a statement in autocommit: nothing to roll back on check-in.
+            options.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+            twin = _autocommit_engines[engine] = create_engine(engine.url, **options)
+            if not event.contains(engine, "engine_disposed", _dispose_autocommit_twin):
+                event.listen(engine, "engine_disposed", _dispose_autocommit_twin)
+    return twin
+
+
+def _dispose_autocommit_twin(engine: Engine) -> None:
+    with _autocommit_engines_lock:
+        twin = _autocommit_engines.pop(engine, None)
+    if twin is not None:
+        twin.dispose()
+
+
+def commit_if_used() -> None:
+    """Commit the request's work in the session, if it did any: an empty commit still
+    costs the session's bookkeeping, which the autosave on PostgreSQL (whose statement
+    committed itself) does not need to pay."""
+    session = db.session()
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        session.commit()
 
 
 def commit_then_read() -> None:

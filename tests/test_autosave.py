@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import random
+from types import SimpleNamespace
+
+import pytest
 import time_machine
 
+from quiz import database
 from quiz.extensions import db
-from quiz.models import Answer
+from quiz.models import Answer, Attempt
+from quiz.services import attempts
 
 from helpers import T0, minutes
 
@@ -57,3 +63,49 @@ def test_every_refusal_says_why_and_keeps_the_saved_selection(build, api):
         late = put(single, [0, 0])
         assert late.status_code == 409 and late.json["error"] == "time_up"
         assert _stored(attempt["id"], single["id"]) == []
+
+
+def test_a_save_outside_a_transaction_commits_by_itself_on_postgresql(build):
+    """The hot path: on PostgreSQL the autosave runs on an autocommit connection of its own
+    when the request has no transaction open; otherwise (and on SQLite) it joins the
+    session's transaction, and only the view's commit keeps it."""
+    quiz = build.quiz(time_limit_seconds=600)
+    user = build.user()
+    attempt, _ = attempts.start_attempt(user, quiz, T0, random.Random(1))
+    caller = SimpleNamespace(id=user.id)
+    attempt_id, question_id = attempt.id, attempt.questions[0].question_id
+    db.session.commit()
+    postgresql = db.engine.dialect.name == "postgresql"
+
+    assert not db.session().in_transaction()
+    attempts.save_answer(attempt_id, caller, question_id, [0], T0)
+    assert db.session().in_transaction() is not postgresql
+    db.session.rollback()
+    assert _stored(attempt_id, question_id) == ([0] if postgresql else None)
+
+    db.session.commit()
+    db.session.get(Attempt, attempt_id)  # a transaction is open now: the save joins it
+    attempts.save_answer(attempt_id, caller, question_id, [1], T0)
+    db.session.rollback()
+    assert _stored(attempt_id, question_id) == ([0] if postgresql else None)
+
+
+def test_the_autocommit_twin_is_disposed_of_with_its_engine(build):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite saves on the session's connection")
+    quiz = build.quiz(time_limit_seconds=600)
+    user = build.user()
+    attempt, _ = attempts.start_attempt(user, quiz, T0, random.Random(1))
+    caller = SimpleNamespace(id=user.id)
+    attempt_id, question_id = attempt.id, attempt.questions[0].question_id
+    db.session.commit()
+    attempts.save_answer(attempt_id, caller, question_id, [0], T0)
+    twin = database._autocommit_engines[db.engine]
+    assert twin.pool.checkedin() == 1
+
+    db.engine.dispose()
+    assert db.engine not in database._autocommit_engines
+    assert twin.pool.checkedin() == 0
+    attempts.save_answer(attempt_id, caller, question_id, [1], T0)  # a new twin on the next save
+    assert database._autocommit_engines[db.engine] is not twin
+    assert _stored(attempt_id, question_id) == [1]

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from sqlalchemy import text
 
 from quiz.extensions import db
 from quiz.models import Question, Unit, User
+
+
+def test_a_web_worker_leaves_excel_and_redis_unloaded(tmp_path):
+    """openpyxl (8 MiB) and the Redis client (6 MiB) load on first use: a gunicorn worker
+    that never exports a workbook or shares a cache stays well under 100 MiB."""
+    env = {**os.environ, "QUIZ_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env.pop("REDIS_URL", None)
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, wsgi; print(sorted({'openpyxl', 'redis'} & set(sys.modules)))"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True, check=True,
+    ).stdout.strip().splitlines()[-1]
+    assert loaded == "[]"
 
 
 def test_healthz(client):

@@ -7,7 +7,7 @@ from flask import current_app, g
 from question_bank import FileRejected, parse_question_file
 
 from ..auth_setup import Unauthorized, api_auth, api_identity, api_user, public
-from ..database import begin_write, commit_then_read, read_only_until_needed
+from ..database import begin_write, commit_if_used, commit_then_read, read_only_until_needed
 from ..errors import ValidationFailed
 from ..extensions import db, limiter
 from ..services import accounts, attempts, questions, quizzes
@@ -267,7 +267,7 @@ def get_attempt(attempt_id):
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
-@api_auth(single_statement=True)
+@api_auth()
 @bp.input(AnswerIn, arg_name="body")
 @bp.output(AnswerOut)
 @bp.doc(summary="Save the selection for one question (autosave)", security=BEARER,
@@ -275,7 +275,7 @@ def get_attempt(attempt_id):
 def save_answer(attempt_id, question_id, body):
     now = now_utc()
     deadline = attempts.save_answer(attempt_id, api_identity(), question_id, body["selected"], now)
-    db.session.commit()
+    commit_if_used()
     return {"saved_at": isoformat(now), "seconds_left": seconds_until(deadline, now)}
 
 

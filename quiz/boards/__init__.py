@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 
-import redis
 from flask import Blueprint, current_app, g
 
 from ..services.board_cache import BoardCache, MemoryStore, RedisStore
@@ -49,6 +48,8 @@ def _set_up(state) -> None:
     app.config.setdefault("BOARD_BACKGROUND_REFRESH", env.get("BOARD_BACKGROUND_REFRESH", "1") != "0"
                           and not app.testing)
     if app.config.get("REDIS_URL"):
+        import redis  # noqa: PLC0415 - only deployments that share a cache load the client (6 MiB)
+
         store = RedisStore(redis.Redis.from_url(app.config["REDIS_URL"]),
                            prefix=app.config.get("BOARD_REDIS_PREFIX", "quiz:boards"))
     else:

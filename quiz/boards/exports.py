@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from datetime import datetime
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from question_bank import safe_cell
 
@@ -16,9 +15,23 @@ from ..services.clock import to_campaign_tz
 from ..services.rankings import Standings, TrendDay
 from .presenters import ranking_rules
 
-HEADER_FILL = PatternFill("solid", fgColor="C0392B")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
 PERCENT = "0.0%"
+
+
+@functools.cache
+def _xl():
+    """openpyxl's classes and the header style, imported on the first export: openpyxl costs
+    web workers that never export about 8 MiB each (see question_bank.export)."""
+    from openpyxl import Workbook  # noqa: PLC0415 - deliberately lazy (see docstring)
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+
+    return SimpleNamespace(Workbook=Workbook, WriteOnlyCell=WriteOnlyCell, Alignment=Alignment,
+                           header_fill=PatternFill("solid", fgColor="C0392B"),
+                           header_font=Font(bold=True, color="FFFFFF"))
 
 
 def _local(value: datetime | None) -> str:
@@ -31,19 +44,21 @@ def _sheet(book: Workbook, title: str, headers: list[str], widths: list[int]):
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"
+    xl = _xl()
     cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=safe_cell(header))
-        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell = xl.WriteOnlyCell(sheet, value=safe_cell(header))
+        cell.fill, cell.font = xl.header_fill, xl.header_font
         cells.append(cell)
     sheet.append(cells)
     return sheet
 
 
 def _row(sheet, values: list, formats: dict[int, str] | None = None) -> None:
+    write_only_cell = _xl().WriteOnlyCell
     cells = []
     for index, value in enumerate(values):
-        cell = WriteOnlyCell(sheet, value=safe_cell(value))
+        cell = write_only_cell(sheet, value=safe_cell(value))
         if formats and index in formats and isinstance(value, (int, float)):
             cell.number_format = formats[index]
         cells.append(cell)
@@ -51,9 +66,10 @@ def _row(sheet, values: list, formats: dict[int, str] | None = None) -> None:
 
 
 def _title_rows(sheet, lines: list[str]) -> None:
+    xl = _xl()
     for line in lines:
-        cell = WriteOnlyCell(sheet, value=safe_cell(line))
-        cell.alignment = Alignment(wrap_text=False)
+        cell = xl.WriteOnlyCell(sheet, value=safe_cell(line))
+        cell.alignment = xl.Alignment(wrap_text=False)
         sheet.append([cell])
 
 
@@ -86,7 +102,7 @@ def _rules_sheet(book: Workbook, quiz_title: str, updated_at: datetime, metric_l
 
 def boards_workbook(quiz_title: str, units: Standings, users: Standings, metric_label: str) -> bytes:
     """Both boards: 单位排名, 个人排名 and the rules they follow."""
-    book = Workbook(write_only=True)
+    book = _xl().Workbook(write_only=True)
     _unit_sheet(book, units, metric_label)
     _user_sheet(book, users)
     _rules_sheet(book, quiz_title, units.updated_at, metric_label)
@@ -96,7 +112,7 @@ def boards_workbook(quiz_title: str, units: Standings, users: Standings, metric_
 def summary_workbook(quiz_title: str, units: Standings, trend: list[TrendDay], metric_label: str) -> bytes:
     """活动总结: overall figures, per-unit participation and ranking, score distribution, daily participation."""
     summary = units.summary
-    book = Workbook(write_only=True)
+    book = _xl().Workbook(write_only=True)
     overview = _sheet(book, "总体情况", ["项目", "数值"], [24, 40])
     for label, value, fmt in [
         ("竞赛名称", quiz_title, None),

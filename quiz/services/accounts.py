@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..database import single_statement_connection
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ROLES, UNIT_KINDS, ApiToken, Unit, User
@@ -225,7 +226,9 @@ def resolve_token_identity(token: str, now: datetime):
     token_hash = _hash_token(token)
     identity = token_memo.get(token_hash, now)
     if identity is None:
-        identity = db.session.connection().execute(_TOKEN_IDENTITY, {"token_hash": token_hash, "now": now}).first()
+        # One statement that needs no snapshot shared with the rest of the request.
+        with single_statement_connection() as connection:
+            identity = connection.execute(_TOKEN_IDENTITY, {"token_hash": token_hash, "now": now}).first()
         if identity is not None:
             token_memo.put(token_hash, identity, now)
     return identity

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from ..database import single_statement_connection
 from ..errors import AttemptsExhausted, InvalidAnswer, NotFound, QuizClosed, TimeUp
 from ..extensions import db
 from ..models import Answer, Attempt, AttemptQuestion, Question, Quiz, User
@@ -206,23 +207,23 @@ def save_answer(attempt_id: int, user, question_id: int, selected: list[int], no
 
     `user` is anything with the user's `id`.  The save locks the attempt's row, so a
     concurrent submit either sees this answer or this save is refused: an answer that
-    got a 200 always counts.  The statement commits on its own when the request runs
-    without a transaction (see :func:`quiz.database.statements_commit_themselves`).
+    got a 200 always counts.  On PostgreSQL the statement commits on its own (see
+    :func:`quiz.database.single_statement_connection`).
     """
-    connection = db.session.connection()
     chosen = sorted(set(selected))
-    if len(chosen) == len(selected) and (not chosen or chosen[0] >= 0):
-        deadline = connection.execute(
-            _checked_answer_upsert(connection.dialect.name),
-            {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id, "selected": chosen,
-             "saved_at": now, "highest_choice": chosen[-1] if chosen else -1, "choice_count": len(chosen)},
-        ).scalar()
-        if deadline is not None:
-            return deadline
-    # Refused: find out why, in the order a caller should hear it.
-    row = connection.execute(
-        _ATTEMPT_FOR_SAVE, {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id}
-    ).first()
+    with single_statement_connection() as connection:
+        if len(chosen) == len(selected) and (not chosen or chosen[0] >= 0):
+            deadline = connection.execute(
+                _checked_answer_upsert(connection.dialect.name),
+                {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id, "selected": chosen,
+                 "saved_at": now, "highest_choice": chosen[-1] if chosen else -1, "choice_count": len(chosen)},
+            ).scalar()
+            if deadline is not None:
+                return deadline
+        # Refused: find out why, in the order a caller should hear it.
+        row = connection.execute(
+            _ATTEMPT_FOR_SAVE, {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id}
+        ).first()
     if row is None:
         raise NotFound("答题记录不存在", code="attempt_not_found")
     if row.status != "in_progress" or now >= row.deadline_at:
