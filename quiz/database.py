@@ -140,13 +140,23 @@ class LockingConnection(sqlite3.Connection):
                 self.writer_lock = None
 
 
+def _session_in_transaction():
+    """The request's session if it has a transaction open, else None.  Never makes a session:
+    an autosave on PostgreSQL needs none, and making one (and closing it) is a cost."""
+    if not db.session.registry.has():
+        return None
+    session = db.session()
+    return session if session.in_transaction() else None
+
+
 def read_only_until_needed() -> None:
     """Go on without SQLite's write lock until :func:`begin_write` (while a password hash or an
     upload is checked).  A transaction that already took the lock (loading the signed-in user
     opens one with BEGIN IMMEDIATE in a POST) is ended first."""
     g.write_intent = False
-    if db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite":
-        db.session.commit()
+    session = _session_in_transaction()
+    if session is not None and session.get_bind().dialect.name == "sqlite":
+        session.commit()
 
 
 def begin_write() -> None:
@@ -155,8 +165,8 @@ def begin_write() -> None:
     Only SQLite needs it: PostgreSQL locks rows, not the database, and simply goes on.
     """
     if g.get("write_intent") is not True:
-        session = db.session()
-        if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session = _session_in_transaction()
+        if session is not None and session.get_bind().dialect.name == "sqlite":
             session.commit()
         g.write_intent = True
 
@@ -174,9 +184,8 @@ def single_statement_connection() -> Iterator[Connection]:
     the database lock that makes the statement atomic.  The view commits as usual.
     """
     engine = db.engine
-    session = db.session()
-    if engine.dialect.name != "postgresql" or session.in_transaction():
-        yield session.connection()
+    if engine.dialect.name != "postgresql" or _session_in_transaction() is not None:
+        yield db.session.connection()
         return
     with _autocommit_engine(engine).connect() as connection:
         yield connection
@@ -216,6 +225,8 @@ def commit_if_used() -> None:
     """Commit the request's work in the session, if it did any: an empty commit still
     costs the session's bookkeeping, which the autosave on PostgreSQL (whose statement
     committed itself) does not need to pay."""
+    if not db.session.registry.has():
+        return
     session = db.session()
     if session.in_transaction() or session.new or session.dirty or session.deleted:
         session.commit()
