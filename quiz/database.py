@@ -21,11 +21,13 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.types import TypeEngine
 
 from .extensions import db
 
@@ -219,6 +221,46 @@ def _dispose_autocommit_twin(engine: Engine) -> None:
         twin = _autocommit_engines.pop(engine, None)
     if twin is not None:
         twin.dispose()
+
+
+class PrecompiledStatement:
+    """A Core statement compiled once per dialect and sent with ``exec_driver_sql``.
+
+    For the hottest statement (the autosave): SQLAlchemy's work on each execution (the
+    cache key of a large statement, the execution context's bind and result handling)
+    was a tenth of the request's CPU.  Parameters still pass through their types' bind
+    processors and the returned value through `result_type`'s result processor; errors,
+    pooling and disconnect handling stay SQLAlchemy's.
+    """
+
+    def __init__(self, build: Callable[[str], ClauseElement], result_type: TypeEngine):
+        self._build = build  # dialect name -> statement
+        self._result_type = result_type
+        self._by_dialect: dict[str, tuple] = {}
+
+    def _compile(self, dialect) -> tuple:
+        compiled = self._build(dialect.name).compile(dialect=dialect)
+        processors = {}
+        for bind, name in compiled.bind_names.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                processors[name] = processor
+        order = compiled.positiontup if compiled.positional else None
+        result = self._result_type.dialect_impl(dialect).result_processor(dialect, None)
+        return compiled.string, compiled.params, order, processors, result
+
+    def scalar(self, connection: Connection, params: dict):
+        """The first column of the first row returned, or None."""
+        dialect = connection.dialect
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            compiled = self._by_dialect[dialect.name] = self._compile(dialect)
+        sql, defaults, order, processors, result = compiled
+        values = {**defaults, **params}
+        for name, processor in processors.items():
+            values[name] = processor(values[name])
+        value = connection.exec_driver_sql(sql, values if order is None else tuple(values[n] for n in order)).scalar()
+        return value if value is None or result is None else result(value)
 
 
 def commit_if_used() -> None:

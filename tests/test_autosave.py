@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -73,12 +74,13 @@ def test_a_save_outside_a_transaction_commits_by_itself_on_postgresql(build):
     user = build.user()
     attempt, _ = attempts.start_attempt(user, quiz, T0, random.Random(1))
     caller = SimpleNamespace(id=user.id)
-    attempt_id, question_id = attempt.id, attempt.questions[0].question_id
+    attempt_id, question_id, deadline = attempt.id, attempt.questions[0].question_id, attempt.deadline_at
     db.session.commit()
     postgresql = db.engine.dialect.name == "postgresql"
 
     assert not db.session().in_transaction()
-    attempts.save_answer(attempt_id, caller, question_id, [0], T0)
+    returned = attempts.save_answer(attempt_id, caller, question_id, [0], T0)
+    assert returned == deadline and returned.utcoffset() == timedelta(0)  # through the column type, both ways
     assert db.session().in_transaction() is not postgresql
     db.session.rollback()
     assert _stored(attempt_id, question_id) == ([0] if postgresql else None)

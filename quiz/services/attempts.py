@@ -8,7 +8,6 @@ compare-and-set on the attempt's status under a row lock.
 
 from __future__ import annotations
 
-import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from ..database import single_statement_connection
+from ..database import PrecompiledStatement, single_statement_connection
 from ..errors import AttemptsExhausted, InvalidAnswer, NotFound, QuizClosed, TimeUp
 from ..extensions import db
 from ..models import Answer, Attempt, AttemptQuestion, Question, Quiz, User
@@ -164,7 +163,6 @@ def is_overdue(attempt: Attempt, now: datetime) -> bool:
 #: (FOR UPDATE OF attempt on PostgreSQL; SQLite's write transaction holds the database
 #: lock) and checks everything that makes the save valid.  It returns the attempt's
 #: deadline when it saved, no row when it refused.
-@functools.cache
 def _checked_answer_upsert(dialect_name: str):
     selected = bindparam("selected", type_=JSON)  # no CAST: SQLite would turn it into a number
     saved_at = bindparam("saved_at", type_=Answer.__table__.c.saved_at.type)
@@ -191,6 +189,8 @@ def _checked_answer_upsert(dialect_name: str):
     ).returning(deadline)
 
 
+_ANSWER_UPSERT = PrecompiledStatement(_checked_answer_upsert, result_type=Attempt.__table__.c.deadline_at.type)
+
 #: Why a save was refused: the attempt (if it is the caller's) and the question in it.
 _ATTEMPT_FOR_SAVE = (
     select(Attempt.status, Attempt.deadline_at, AttemptQuestion.type, AttemptQuestion.option_order)
@@ -213,11 +213,9 @@ def save_answer(attempt_id: int, user, question_id: int, selected: list[int], no
     chosen = sorted(set(selected))
     with single_statement_connection() as connection:
         if len(chosen) == len(selected) and (not chosen or chosen[0] >= 0):
-            deadline = connection.execute(
-                _checked_answer_upsert(connection.dialect.name),
-                {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id, "selected": chosen,
-                 "saved_at": now, "highest_choice": chosen[-1] if chosen else -1, "choice_count": len(chosen)},
-            ).scalar()
+            deadline = _ANSWER_UPSERT.scalar(connection, {
+                "attempt_id": attempt_id, "user_id": user.id, "question_id": question_id, "selected": chosen,
+                "saved_at": now, "highest_choice": chosen[-1] if chosen else -1, "choice_count": len(chosen)})
             if deadline is not None:
                 return deadline
         # Refused: find out why, in the order a caller should hear it.
