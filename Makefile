@@ -31,12 +31,14 @@ serve: db
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --preload --access-logfile - \
 		--max-requests 5000 --max-requests-jitter 500 --timeout 60 wsgi:app
 
-## Headless Chromium for the browser tests (Debian's package; never `playwright install`)
+## Debian packages the tests use: headless Chromium and CJK fonts for the browser tests (never
+## `playwright install`), poppler-utils to render a certificate PDF
 browser:
-	@{ test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi wqy; } || { \
+	@{ test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi wqy && command -v pdftoppm >/dev/null; } || { \
 		command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null) \
-		|| echo "chromium not installed: browser tests will be skipped"; }
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei \
+			poppler-utils >/dev/null) \
+		|| echo "chromium or poppler-utils not installed: those tests will be skipped"; }
 
 ## All tests: on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
 test: install browser
