@@ -36,18 +36,23 @@ def init_app(app) -> None:
 
     @app.after_request
     def _log_request(response):
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        if request.endpoint != "static" and not request.path.startswith("/bootstrap/"):
-            identity = g.get("api_identity")
+        # The objects behind the proxies, looked up once: this runs for every request.
+        current, state = request._get_current_object(), g._get_current_object()
+        request_id = state.get("request_id", "")
+        response.headers["X-Request-ID"] = request_id
+        path = current.path
+        if current.endpoint != "static" and not path.startswith("/bootstrap/"):
+            identity = state.get("api_identity")
             user_id = identity.id if identity else (current_user.get_id() if current_user else None)
+            started = state.get("request_started")
             request_log.info(json.dumps({
-                "request_id": g.get("request_id"),
-                "method": request.method,
-                "path": request.path,
+                "request_id": request_id,
+                "method": current.method,
+                "path": path,
                 "status": response.status_code,
-                "ms": round((time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1),
+                "ms": round((time.perf_counter() - started) * 1000, 1) if started else 0.0,
                 "user": user_id,
-                "ip": request.remote_addr,
+                "ip": current.remote_addr,
             }, ensure_ascii=False))
         return response
 
