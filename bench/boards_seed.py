@@ -90,9 +90,10 @@ def seed(url: str, instance: str, *, units: int = 300, users: int = 30_000, atte
         admin = accounts.create_user("benchadmin", password_hash=password_hash, display_name="基准管理员",
                                      unit=None, role="admin")
         quiz = quizzes.create_quiz(
-            title="“测测你的安全力”安全知识竞赛（基准）", rules=[quizzes.RuleSpec(count=25, type="single", points=4)],
-            time_limit_seconds=1200, created_by=admin, opens_at=OPENS_AT, closes_at=CLOSES_AT,
-            max_attempts=None, pass_score=60, shuffle_questions=False,
+            quizzes.QuizSettings(title="“测测你的安全力”安全知识竞赛（基准）", time_limit_seconds=1200,
+                                 opens_at=OPENS_AT, closes_at=CLOSES_AT, max_attempts=None, pass_score=60,
+                                 shuffle_questions=False),
+            [quizzes.RuleSpec(count=25, type="single", points=4)], admin, now,
         )
         quiz.ranking_metric = "composite"
         user_ids = list(session.scalars(text("SELECT id FROM user_account WHERE role = 'employee' ORDER BY id")))

@@ -92,10 +92,11 @@ def seed(database_url: str, workdir: Path, employees: int) -> tuple[int, list[st
             user = accounts.create_user(f"bench{i}", password_hash=password_hash, unit=unit)
             tokens.append(accounts.issue_token(user, now_utc(), 24 * 3600)[0])
         quiz = quizzes.create_quiz(
-            title="压测竞赛", time_limit_seconds=3600, created_by=None, max_attempts=None,
-            rules=[quizzes.RuleSpec(count=12, type="single", points=4),
-                   quizzes.RuleSpec(count=4, type="multiple", points=8),
-                   quizzes.RuleSpec(count=4, type="true_false", points=5)],
+            quizzes.QuizSettings(title="压测竞赛", time_limit_seconds=3600, max_attempts=None),
+            [quizzes.RuleSpec(count=12, type="single", points=4),
+             quizzes.RuleSpec(count=4, type="multiple", points=8),
+             quizzes.RuleSpec(count=4, type="true_false", points=5)],
+            None, now_utc(),
         )
         db.session.commit()
         quiz_id = quiz.id

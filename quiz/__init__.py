@@ -8,17 +8,18 @@ import warnings
 from pathlib import Path
 
 from apiflask import APIFlask
-from flask.sessions import SecureCookieSessionInterface
+from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import auth_setup, cli, errors, ops, web
+from .auth_setup import SAFE_METHODS
 from . import config as config_module
 from .api import bp as api_bp
 from .api import openapi as api_openapi
 from .auth import bp as auth_bp
 from .boards import bp as boards_bp
-from .database import configure_engine, sqlite_engine_options
+from .database import configure_engine, transaction_mode
 from .extensions import bootstrap, csrf, db, limiter, migrate
 from .admin import bp as admin_bp
 from .take import bp as take_bp
@@ -36,7 +37,7 @@ warnings.filterwarnings("ignore", message=r".*has already been added to the spec
 
 def create_app(test_config: dict | None = None) -> APIFlask:
     """Build the app: defaults, then the environment, then ``test_config``."""
-    app = APIFlask(
+    app = QuizApp(
         __name__,
         title="安全知识竞赛与培训平台 API",
         version="1.0.0",
@@ -62,7 +63,6 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
     app.json.ensure_ascii = False
-    app.session_interface = CookieSessionsOnlyWhenSent()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     # Ids in URLs are database integers: a larger number is simply "not found", never an
@@ -73,15 +73,21 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     return app
 
 
-class CookieSessionsOnlyWhenSent(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, minus building the signer for a request that sends
-    no session cookie (every API, autosave and big-screen request): an empty session
-    either way."""
+class QuizApp(APIFlask):
+    """APIFlask in which every request is one unit of work (the rule: :mod:`quiz.database`)."""
 
-    def open_session(self, app, request):
-        if self.get_cookie_name(app) not in request.cookies:
-            return self.session_class()
-        return super().open_session(app, request)
+    def full_dispatch_request(self):
+        """Requests that change state begin transactions that may write, unless the view reads first."""
+        view = self.view_functions.get(request.endpoint)
+        may_write = request.method not in SAFE_METHODS and not getattr(view, "reads_first", False)
+        with transaction_mode(may_write=may_write):
+            return super().full_dispatch_request()
+
+    def dispatch_request(self):
+        """Commit once when the view has returned; an exception rolls back instead (quiz.errors)."""
+        response = super().dispatch_request()
+        db.session.commit()
+        return response
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -97,36 +103,18 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def _init_extensions(app: APIFlask) -> None:
-    sqlite_engine_options(app)
     db.init_app(app)
     configure_engine(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
-    _limit_only_decorated_views(app)
     auth_setup.init_app(app)
     errors.init_app(app)
     api_openapi.init_app(app)
     web.init_app(app)
     ops.init_app(app)
     cli.init_app(app)
-
-
-def _limit_only_decorated_views(app: APIFlask) -> None:
-    """Drop Flask-Limiter's check before every request while every limit is on a view.
-
-    A view's ``@limiter.limit`` decorator checks that view's limits itself; the
-    app-wide hook is there for default, application and blueprint limits, which this
-    app does not declare.  It found nothing to do, at a tenth of a cached board
-    request's time.  An app that declares one keeps the hook.
-    """
-    manager = limiter.limit_manager
-    if manager.default_limits or manager.application_limits or manager._blueprint_limits:
-        return
-    checks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in checks:  # absent when RATELIMIT_ENABLED is off
-        checks.remove(limiter._check_request_limit)
 
 
 def _register_blueprints(app: APIFlask) -> None:

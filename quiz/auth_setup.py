@@ -9,13 +9,13 @@ from flask import current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from .errors import DomainError, Forbidden
-from .database import SAFE_METHODS, begin_write, read_only_until_needed
 from .extensions import csrf, db, login_manager
 from .models import User
 from .services.accounts import load_user_from_session_id, resolve_token_identity
 from .services.clock import now_utc
 
 PUBLIC_ENDPOINTS: set[str] = set()
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class ApiIdentity(NamedTuple):
@@ -85,10 +85,6 @@ def api_auth(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            writes = request.method not in SAFE_METHODS
-            if writes:
-                # Check the token without SQLite's write lock; the view takes it when it writes.
-                read_only_until_needed()
             header = request.headers.get("Authorization", "")
             if header:
                 scheme, _, token = header.partition(" ")
@@ -97,7 +93,7 @@ def api_auth(*roles: str):
                     raise Unauthorized("访问令牌无效、已过期或已撤销", code="invalid_token")
                 g.api_token = token.strip()
             elif current_user.is_authenticated:
-                if writes and current_app.config["WTF_CSRF_ENABLED"]:
+                if request.method not in SAFE_METHODS and current_app.config["WTF_CSRF_ENABLED"]:
                     csrf.protect()
                 g.api_user = current_user._get_current_object()
                 identity = ApiIdentity(g.api_user.id, g.api_user.role)
@@ -106,8 +102,6 @@ def api_auth(*roles: str):
             if roles and identity.role not in roles:
                 raise Forbidden()
             g.api_identity = identity
-            if writes:
-                begin_write()
             return view(*args, **kwargs)
 
         wrapped.required_roles = roles

@@ -152,6 +152,7 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
+        db.session.rollback()
         status = error.code or 500
         message = HTTP_ERROR_MESSAGES.get(status, error.description or "出错了")
         if _written_in_chinese(error.description):

@@ -28,7 +28,7 @@ def take(user, quiz, correct: int, *, at=T0, seconds: int = 120, submit: bool = 
     for index, item in enumerate(attempt.questions):
         right = [item.option_order.index(c) for c in item.correct]
         wrong = [next(i for i in range(len(item.option_order)) if i not in right)]
-        attempts.save_answer(attempt.id, user, item.question_id, right if index < correct else wrong, at)
+        attempts.save_answer(attempt.id, user.id, item.question_id, right if index < correct else wrong, at)
     db.session.commit()
     if submit:
         attempts.submit_attempt(attempt, at + timedelta(seconds=seconds))

@@ -15,7 +15,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -23,9 +22,11 @@ from werkzeug.serving import make_server
 
 from quiz import create_app
 from quiz.config import normalize_database_url
+from quiz.database import transaction_mode
 from quiz.extensions import db
 from quiz.models import Category, Question, Unit, User
 from quiz.services import accounts, quizzes
+from quiz.models.base import utcnow
 from quiz.services.quizzes import RuleSpec
 
 from helpers import FAST_HASH, PASSWORD, ROOT
@@ -130,10 +131,9 @@ def app(app_config, tmp_path, monkeypatch):
     monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path / "instance"))
     application = create_app(app_config)
     application.test_client_class = IsolatedClient
-    with application.app_context():
-        # The test body only sets up and inspects; it must not hold SQLite's write
-        # lock between its statements while requests run.
-        g.write_intent = False
+    # The test body only sets up and inspects; it must not hold SQLite's write
+    # lock between its statements while requests run.
+    with application.app_context(), transaction_mode(may_write=False):
         _empty_all_tables()
         yield application
         db.session.remove()
@@ -227,7 +227,9 @@ class Builders:
         kwargs.setdefault("title", f"测验{self._next()}")
         kwargs.setdefault("time_limit_seconds", 600)
         kwargs.setdefault("shuffle_questions", False)
-        quiz = quizzes.create_quiz(rules=rules, created_by=created_by, **kwargs)
+        now = kwargs.pop("now", None) or utcnow()
+        is_published = kwargs.pop("is_published", True)
+        quiz = quizzes.create_quiz(quizzes.QuizSettings(**kwargs), rules, created_by, now, is_published=is_published)
         db.session.commit()
         return quiz
 

@@ -29,8 +29,8 @@ def seed(app, build) -> int:
     unit = build.unit("区图书馆")
     build.user("fuzz_employee", unit=unit)
     admin = build.user("fuzz_admin", role="admin", unit=unit)
-    quizzes.create_quiz(title="模糊测试竞赛", time_limit_seconds=600, created_by=None, max_attempts=None,
-                        rules=[quizzes.RuleSpec(count=5, type="single", points=2)])
+    quizzes.create_quiz(quizzes.QuizSettings(title="模糊测试竞赛", time_limit_seconds=600, max_attempts=None),
+                        [quizzes.RuleSpec(count=5, type="single", points=2)], None, now_utc())
     db.session.commit()
     return admin.id
 

@@ -25,7 +25,7 @@ def start(user, quiz, now=T0, seed=1):
 def answer_correctly(attempt, user, now):
     for item in attempt.questions:
         display = [item.option_order.index(c) for c in item.correct]
-        attempts.save_answer(attempt.id, user, item.question_id, display, now)
+        attempts.save_answer(attempt.id, user.id, item.question_id, display, now)
     db.session.commit()
 
 
@@ -77,7 +77,7 @@ def test_resume_returns_same_attempt_and_answers(build):
     user = build.user()
     attempt, _ = start(user, quiz)
     qid = attempt.questions[0].question_id
-    attempts.save_answer(attempt.id, user, qid, [1], T0 + minutes(1))
+    attempts.save_answer(attempt.id, user.id, qid, [1], T0 + minutes(1))
     db.session.commit()
     again, created = start(user, quiz, now=T0 + minutes(3))
     assert not created and again.id == attempt.id
@@ -90,15 +90,15 @@ def test_save_validation(build):
     attempt, _ = start(user, quiz)
     single = next(i for i in attempt.questions if i.type == "single")
     with pytest.raises(InvalidAnswer):
-        attempts.save_answer(attempt.id, user, single.question_id, [0, 1], T0)
+        attempts.save_answer(attempt.id, user.id, single.question_id, [0, 1], T0)
     with pytest.raises(InvalidAnswer):
-        attempts.save_answer(attempt.id, user, single.question_id, [4], T0)
+        attempts.save_answer(attempt.id, user.id, single.question_id, [4], T0)
     with pytest.raises(NotFound):
-        attempts.save_answer(attempt.id, user, 999999, [0], T0)
+        attempts.save_answer(attempt.id, user.id, 999999, [0], T0)
     with pytest.raises(NotFound):
-        attempts.save_answer(attempt.id, build.user(), single.question_id, [0], T0)
+        attempts.save_answer(attempt.id, build.user().id, single.question_id, [0], T0)
     db.session.rollback()
-    attempts.save_answer(attempt.id, user, single.question_id, [], T0)  # clearing is allowed
+    attempts.save_answer(attempt.id, user.id, single.question_id, [], T0)  # clearing is allowed
 
 
 def test_answer_after_deadline_refused_and_expiry_keeps_saved_answers(build):
@@ -107,7 +107,7 @@ def test_answer_after_deadline_refused_and_expiry_keeps_saved_answers(build):
     attempt, _ = start(user, quiz)
     answer_correctly(attempt, user, T0 + minutes(5))
     with pytest.raises(TimeUp):
-        attempts.save_answer(attempt.id, user, attempt.questions[0].question_id, [0], T0 + minutes(10))
+        attempts.save_answer(attempt.id, user.id, attempt.questions[0].question_id, [0], T0 + minutes(10))
     db.session.rollback()
     assert attempts.finalize_if_expired(attempt, T0 + minutes(30))
     assert attempt.status == "expired"
@@ -135,7 +135,7 @@ def test_submit_twice_returns_same_result(build):
     attempts.submit_attempt(attempt, T0 + minutes(4))
     assert (attempt.score, attempt.submitted_at, attempt.status) == first
     with pytest.raises(TimeUp):
-        attempts.save_answer(attempt.id, user, attempt.questions[0].question_id, [0], T0 + minutes(3))
+        attempts.save_answer(attempt.id, user.id, attempt.questions[0].question_id, [0], T0 + minutes(3))
 
 
 def test_sweeper_expires_only_overdue(build):
@@ -216,7 +216,7 @@ def test_partial_scoring_policy(build):
     for selected, expected in cases:
         user = build.user()
         attempt, _ = start(user, quiz)
-        attempts.save_answer(attempt.id, user, attempt.questions[0].question_id, selected, T0)
+        attempts.save_answer(attempt.id, user.id, attempt.questions[0].question_id, selected, T0)
         attempts.submit_attempt(attempt, T0 + minutes(1))
         db.session.commit()
         assert attempt.score == expected, selected

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from types import SimpleNamespace
 
-import pytest
 import time_machine
 
-from quiz import database
 from quiz.extensions import db
-from quiz.models import Answer, Attempt
+from quiz.models import Answer
 from quiz.services import attempts
 
 from helpers import T0, minutes
@@ -66,48 +63,20 @@ def test_every_refusal_says_why_and_keeps_the_saved_selection(build, api):
         assert _stored(attempt["id"], single["id"]) == []
 
 
-def test_a_save_outside_a_transaction_commits_by_itself_on_postgresql(build):
-    """The hot path: on PostgreSQL the autosave runs on an autocommit connection of its own
-    when the request has no transaction open; otherwise (and on SQLite) it joins the
-    session's transaction, and only the view's commit keeps it."""
+def test_a_save_joins_the_transaction_and_only_its_commit_keeps_it(build):
+    """Services never commit, the autosave included, on every database: the request commits."""
     quiz = build.quiz(time_limit_seconds=600)
     user = build.user()
     attempt, _ = attempts.start_attempt(user, quiz, T0, random.Random(1))
-    caller = SimpleNamespace(id=user.id)
     attempt_id, question_id, deadline = attempt.id, attempt.questions[0].question_id, attempt.deadline_at
     db.session.commit()
-    postgresql = db.engine.dialect.name == "postgresql"
 
-    assert not db.session().in_transaction()
-    returned = attempts.save_answer(attempt_id, caller, question_id, [0], T0)
+    returned = attempts.save_answer(attempt_id, user.id, question_id, [0], T0)
     assert returned == deadline and returned.utcoffset() == timedelta(0)  # through the column type, both ways
-    assert db.session().in_transaction() is not postgresql
+    assert db.session().in_transaction()
     db.session.rollback()
-    assert _stored(attempt_id, question_id) == ([0] if postgresql else None)
+    assert _stored(attempt_id, question_id) is None
 
+    attempts.save_answer(attempt_id, user.id, question_id, [1], T0)
     db.session.commit()
-    db.session.get(Attempt, attempt_id)  # a transaction is open now: the save joins it
-    attempts.save_answer(attempt_id, caller, question_id, [1], T0)
-    db.session.rollback()
-    assert _stored(attempt_id, question_id) == ([0] if postgresql else None)
-
-
-def test_the_autocommit_twin_is_disposed_of_with_its_engine(build):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite saves on the session's connection")
-    quiz = build.quiz(time_limit_seconds=600)
-    user = build.user()
-    attempt, _ = attempts.start_attempt(user, quiz, T0, random.Random(1))
-    caller = SimpleNamespace(id=user.id)
-    attempt_id, question_id = attempt.id, attempt.questions[0].question_id
-    db.session.commit()
-    attempts.save_answer(attempt_id, caller, question_id, [0], T0)
-    twin = database._autocommit_engines[db.engine]
-    assert twin.pool.checkedin() == 1
-
-    db.engine.dispose()
-    assert db.engine not in database._autocommit_engines
-    assert twin.pool.checkedin() == 0
-    attempts.save_answer(attempt_id, caller, question_id, [1], T0)  # a new twin on the next save
-    assert database._autocommit_engines[db.engine] is not twin
     assert _stored(attempt_id, question_id) == [1]

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from flask import g
 
 from sqlalchemy.orm import close_all_sessions
 
@@ -163,6 +162,7 @@ def test_background_refresh_serves_stale_and_refreshes_once():
 def test_background_refresh_in_the_app(app_config, build, api):
     from quiz import create_app
     from quiz.boards import AppThreadRunner
+    from quiz.database import transaction_mode
 
     quiz = contest(build)
     unit = build.unit("区图书馆", headcount=5)
@@ -172,8 +172,7 @@ def test_background_refresh_in_the_app(app_config, build, api):
     assert isinstance(cache.runner, AppThreadRunner)
 
     def participants():
-        with application.app_context():
-            g.write_intent = False  # as in a GET request
+        with application.app_context(), transaction_mode(may_write=False):  # as in a GET request
             return cached_units(cache, quiz.id, T0).value.units[0].participants
 
     try:

@@ -19,7 +19,7 @@ from quiz.services.clock import now_utc
 from quiz.services.questions import import_question_records
 from quiz.services.quizzes import RuleSpec
 
-from helpers import PASSWORD
+from helpers import PASSWORD, T0
 
 FIELD = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', re.I)
 HOSTILE_VALUES = [
@@ -42,7 +42,7 @@ def seeded(app, build):
     employee = build.user("robust_employee", unit=unit)
     quiz = build.quiz([RuleSpec(count=3, type="single", points=2)], created_by=admin)
     attempts.start_attempt(employee, quiz, now_utc())
-    levels.seed_demo_series(admin, {})
+    levels.seed_demo_series(admin, {}, T0)
     db.session.commit()
     return admin
 

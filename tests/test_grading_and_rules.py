@@ -7,7 +7,9 @@ import pytest
 from quiz.errors import InsufficientQuestions, ValidationFailed
 from quiz.services import quizzes
 from quiz.services.grading import grade_answer
-from quiz.services.quizzes import RuleSpec
+from quiz.services.quizzes import QuizSettings, RuleSpec
+
+from helpers import T0
 
 
 @pytest.mark.parametrize(
@@ -33,10 +35,9 @@ def test_unsatisfiable_rule_names_rule_and_availability(build):
     build.questions(3, type="single", category="消防安全")
     fire = build.category("消防安全")
     with pytest.raises(InsufficientQuestions) as caught:
-        quizzes.create_quiz(
-            title="t", time_limit_seconds=600, created_by=None,
-            rules=[RuleSpec(count=2, type="single"), RuleSpec(count=5, category_id=fire.id, type="single")],
-        )
+        quizzes.create_quiz(QuizSettings(title="t", time_limit_seconds=600),
+                            [RuleSpec(count=2, type="single"), RuleSpec(count=5, category_id=fire.id, type="single")],
+                            None, T0)
     assert "第 2 条" in caught.value.message and "只有 3 题" in caught.value.message
     assert caught.value.extra == {"rule": 2, "needed": 5, "available": 3}
 
@@ -44,17 +45,15 @@ def test_unsatisfiable_rule_names_rule_and_availability(build):
 def test_overlapping_rules_that_cannot_be_met_together(build):
     build.questions(4, type="single")
     with pytest.raises(InsufficientQuestions):
-        quizzes.create_quiz(
-            title="t", time_limit_seconds=600, created_by=None,
-            rules=[RuleSpec(count=3, type="single"), RuleSpec(count=3)],
-        )
+        quizzes.create_quiz(QuizSettings(title="t", time_limit_seconds=600),
+                            [RuleSpec(count=3, type="single"), RuleSpec(count=3)], None, T0)
 
 
 def test_inactive_questions_are_not_drawn(build):
     questions = build.questions(3, type="single")
     questions[0].is_active = False
     with pytest.raises(InsufficientQuestions):
-        quizzes.create_quiz(title="t", time_limit_seconds=600, created_by=None, rules=[RuleSpec(count=3)])
+        quizzes.create_quiz(QuizSettings(title="t", time_limit_seconds=600), [RuleSpec(count=3)], None, T0)
 
 
 @pytest.mark.parametrize(
@@ -70,18 +69,15 @@ def test_inactive_questions_are_not_drawn(build):
 )
 def test_quiz_validation(build, override, field):
     build.questions(3, type="single")
-    kwargs = dict(title="测验", time_limit_seconds=600, created_by=None, rules=[RuleSpec(count=3, points=1)])
-    kwargs.update(override)
+    settings = QuizSettings(**{"title": "测验", "time_limit_seconds": 600, **override})
     with pytest.raises(ValidationFailed) as caught:
-        quizzes.create_quiz(**kwargs)
+        quizzes.create_quiz(settings, [RuleSpec(count=3, points=1)], None, T0)
     assert caught.value.extra["field"] == field
 
 
 def test_window_must_close_after_it_opens(build):
-    from helpers import T0
-
     build.questions(3, type="single")
     with pytest.raises(ValidationFailed) as caught:
-        quizzes.create_quiz(title="t", time_limit_seconds=600, created_by=None, rules=[RuleSpec(count=3)],
-                            opens_at=T0, closes_at=T0)
+        quizzes.create_quiz(QuizSettings(title="t", time_limit_seconds=600, opens_at=T0, closes_at=T0),
+                            [RuleSpec(count=3)], None, T0)
     assert caught.value.extra["field"] == "closes_at"

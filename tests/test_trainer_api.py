@@ -120,7 +120,7 @@ def test_publish_results_and_item_analysis_through_the_api(trainer_api, build):
         attempt, _ = attempts.start_attempt(user, quiz, T0)
         db.session.commit()
         for item in attempt.questions:
-            attempts.save_answer(attempt.id, user, item.question_id, [item.correct[0] if right else 0], T0 + minutes(1))
+            attempts.save_answer(attempt.id, user.id, item.question_id, [item.correct[0] if right else 0], T0 + minutes(1))
         attempts.submit_attempt(attempt, T0 + minutes(2))
         db.session.commit()
 

@@ -29,7 +29,7 @@ def take(build, user, quiz, answers: dict[int, list[int]], at=T0):
     attempt, _ = attempts.start_attempt(user, quiz, at)
     db.session.commit()
     for question_id, selected in answers.items():
-        attempts.save_answer(attempt.id, user, question_id, selected, at + minutes(1))
+        attempts.save_answer(attempt.id, user.id, question_id, selected, at + minutes(1))
     attempts.submit_attempt(attempt, at + minutes(2))
     db.session.commit()
     return attempt

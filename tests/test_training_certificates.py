@@ -24,7 +24,7 @@ def passed_attempt(build, user, *, right=3, title="“测测你的安全力”�
     attempt, _ = attempts.start_attempt(user, quiz, T0, random.Random(0))
     db.session.commit()
     for item in attempt.questions[:right]:
-        attempts.save_answer(attempt.id, user, item.question_id, [item.option_order.index(c) for c in item.correct], T0)
+        attempts.save_answer(attempt.id, user.id, item.question_id, [item.option_order.index(c) for c in item.correct], T0)
     attempts.submit_attempt(attempt, T0 + minutes(3))
     db.session.commit()
     return quiz, attempt
@@ -119,14 +119,14 @@ def test_no_certificate_without_a_passed_contest(build, client, web_login, emplo
     # a passed level is not a contest
     trainer = build.user(role="trainer")
     series = levels.create_series("闯关", "", trainer)
-    level = levels.add_level(series, title="第一关", rules=[RuleSpec(count=1, type="single")], pass_percent=10,
+    level = levels.add_level(series, now=T0, title="第一关", rules=[RuleSpec(count=1, type="single")], pass_percent=10,
                              time_limit_seconds=None, created_by=trainer)
     levels.set_series_published(series, True)
     db.session.commit()
     level_attempt, _ = attempts.start_attempt(employee, level, T0)
     item = level_attempt.questions[0]
     db.session.commit()
-    attempts.save_answer(level_attempt.id, employee, item.question_id,
+    attempts.save_answer(level_attempt.id, employee.id, item.question_id,
                          [item.option_order.index(c) for c in item.correct], T0)
     attempts.submit_attempt(level_attempt, T0 + minutes(1))
     db.session.commit()
@@ -156,7 +156,7 @@ def test_qr_codes_open_the_quiz_and_the_series(build, client, web_login):
     quiz = build.quiz([RuleSpec(count=1, type="single")])
     trainer = build.user(role="trainer")
     series = levels.create_series("闯关", "", trainer)
-    levels.add_level(series, title="第一关", rules=[RuleSpec(count=1, type="single")], pass_percent=60,
+    levels.add_level(series, now=T0, title="第一关", rules=[RuleSpec(count=1, type="single")], pass_percent=60,
                      time_limit_seconds=None, created_by=trainer)
     levels.set_series_published(series, True)
     db.session.commit()

@@ -20,7 +20,7 @@ def make_series(build, *, count=3, per_level=2, published=True, title="安全知
     trainer = build.user(role="trainer")
     series = levels.create_series(title, "由浅入深", trainer)
     for number in range(1, count + 1):
-        levels.add_level(series, title=f"第{number}关", rules=[RuleSpec(count=per_level, type="single")],
+        levels.add_level(series, now=T0, title=f"第{number}关", rules=[RuleSpec(count=per_level, type="single")],
                          pass_percent=60, time_limit_seconds=None if number != 2 else 300, created_by=trainer)
     if published:
         levels.set_series_published(series, True)
@@ -34,7 +34,7 @@ def answer_attempt(attempt: Attempt, user, now, right: int) -> None:
                                .order_by(AttemptQuestion.position)).all()
     for index, item in enumerate(items):
         canonical = item.correct if index < right else [c for c in range(len(item.options)) if c not in item.correct][:1]
-        attempts.save_answer(attempt.id, user, item.question_id, [item.option_order.index(c) for c in canonical], now)
+        attempts.save_answer(attempt.id, user.id, item.question_id, [item.option_order.index(c) for c in canonical], now)
     db.session.commit()
 
 
@@ -53,7 +53,7 @@ def test_levels_are_quizzes_of_kind_level_and_not_contests(build):
     assert {level.kind for level in (one, two, three)} == {"level"}
     assert one.max_attempts is None and one.review_policy == "immediate"
     assert one.pass_score == 12  # 60 % of 2 questions x 10 points
-    assert levels.is_unlimited(one) and not levels.is_unlimited(two)
+    assert one.is_untimed and not two.is_untimed
     contest = build.quiz([RuleSpec(count=2, type="single", points=5)])
     assert quizzes.published_quizzes() == [contest]
 

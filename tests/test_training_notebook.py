@@ -90,7 +90,7 @@ def _contest_attempt(build, user, *, review_policy, closes_at=None, wrong_positi
         if position in unanswered:
             continue
         canonical = [c for c in range(4) if c not in item.correct][:1] if position in wrong_positions else item.correct
-        attempts.save_answer(attempt.id, user, item.question_id, [item.option_order.index(c) for c in canonical], T0)
+        attempts.save_answer(attempt.id, user.id, item.question_id, [item.option_order.index(c) for c in canonical], T0)
     db.session.commit()
     return quiz, attempt, [item.question_id for item in items]
 
@@ -169,7 +169,7 @@ def test_right_answers_in_contests_and_levels_count_towards_leaving(build):
     # a level attempt where it is answered right again takes it out
     trainer = build.user(role="trainer")
     series = levels.create_series("闯关", "", trainer)
-    level = levels.add_level(series, title="第一关", rules=[RuleSpec(count=1, category_id=question.category_id,
+    level = levels.add_level(series, now=T0, title="第一关", rules=[RuleSpec(count=1, category_id=question.category_id,
                              type="single")], pass_percent=60, time_limit_seconds=None, created_by=trainer)
     levels.set_series_published(series, True)
     db.session.commit()
@@ -181,7 +181,7 @@ def test_right_answers_in_contests_and_levels_count_towards_leaving(build):
         db.session.rollback()
     item = level_attempt.questions[0]
     db.session.commit()
-    attempts.save_answer(level_attempt.id, user, question.id, [item.option_order.index(c) for c in item.correct],
+    attempts.save_answer(level_attempt.id, user.id, question.id, [item.option_order.index(c) for c in item.correct],
                          T0 + minutes(21))
     attempts.submit_attempt(level_attempt, T0 + minutes(22))
     db.session.commit()
@@ -192,7 +192,7 @@ def test_level_wrong_answer_enters(build):
     build.questions(3, type="single", category="文旅行业安全")
     trainer = build.user(role="trainer")
     series = levels.create_series("闯关", "", trainer)
-    level = levels.add_level(series, title="第一关", rules=[RuleSpec(count=3, type="single")], pass_percent=60,
+    level = levels.add_level(series, now=T0, title="第一关", rules=[RuleSpec(count=3, type="single")], pass_percent=60,
                              time_limit_seconds=600, created_by=trainer)
     levels.set_series_published(series, True)
     db.session.commit()

@@ -11,7 +11,7 @@ from flask_login import current_user
 from question_bank import FileRejected
 
 from ..auth_setup import roles_required
-from ..database import begin_write, read_only_until_needed
+from ..database import atomic, reads_first, write_block
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ROLES, User
@@ -69,12 +69,12 @@ def unit_new():
     form = UnitForm()
     if form.validate_on_submit():
         try:
-            unit = user_admin.add_unit(form.name.data, form.kind.data, form.headcount.data, current_user, now_utc())
+            with atomic():
+                unit = user_admin.add_unit(form.name.data, form.kind.data, form.headcount.data, current_user,
+                                           now_utc())
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error, {"name": form.name, "kind": form.kind, "headcount": form.headcount}, form.name)
         else:
-            db.session.commit()
             flash(f"已新增单位“{unit.name}”", "success")
             return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=None), 422 if form.errors else 200
@@ -87,12 +87,12 @@ def unit_edit(unit_id: int):
     form = UnitForm(obj=unit if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            user_admin.update_unit(unit, form.name.data, form.kind.data, form.headcount.data, current_user, now_utc())
+            with atomic():
+                user_admin.update_unit(unit, form.name.data, form.kind.data, form.headcount.data, current_user,
+                                       now_utc())
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error, {"name": form.name, "kind": form.kind, "headcount": form.headcount}, form.name)
         else:
-            db.session.commit()
             flash("已保存单位信息", "success")
             return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=unit), 422 if form.errors else 200
@@ -118,27 +118,25 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
+@reads_first
 @roles_required("admin")
 def user_new():
     form = UserCreateForm()
     form.unit_id.choices = _unit_choices("（无）")
     if form.validate_on_submit():
-        read_only_until_needed()
         generated = None if form.password.data else user_admin.generate_password()
         try:
             password_hash = _hash(form.password.data or generated)
-            begin_write()
-            unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
-            user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
-                                       password_hash, current_user, now_utc())
+            with write_block():
+                unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
+                user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
+                                           password_hash, current_user, now_utc())
         except DomainError as error:
-            db.session.rollback()
             fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id,
                       "role": form.role}
             default = form.password if error.code == "weak_password" else form.username
             show_domain_error(form, error, fields, default)
         else:
-            db.session.commit()
             if generated:
                 return render_template("admin/credentials.html", title="用户已创建",
                                        credentials=[(user.username, user.display_name, generated)])
@@ -157,16 +155,15 @@ def user_edit(user_id: int):
         form.unit_id.data = user.unit_id or 0
     if form.validate_on_submit():
         try:
-            unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
-            changes = user_admin.update_user(user, display_name=form.display_name.data, role=form.role.data,
-                                             unit=unit, is_enabled=form.is_enabled.data, actor=current_user,
-                                             now=now_utc())
+            with atomic():
+                unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
+                changes = user_admin.update_user(user, display_name=form.display_name.data, role=form.role.data,
+                                                 unit=unit, is_enabled=form.is_enabled.data, actor=current_user,
+                                                 now=now_utc())
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error, {"display_name": form.display_name, "unit_id": form.unit_id,
                                             "role": form.role}, form.role)
         else:
-            db.session.commit()
             flash("已保存" if changes else "没有需要保存的修改", "success" if changes else "info")
             return redirect(url_for("admin.users"))
     history = db.session.scalars(audit_query(AuditFilter(target_type="user", target_id=user.id)).limit(20)).all()
@@ -175,24 +172,22 @@ def user_edit(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/reset-password")
+@reads_first
 @roles_required("admin")
 def user_reset_password(user_id: int):
     form = ResetPasswordForm()
     if not form.validate_on_submit():
         flash("；".join(m for messages in form.errors.values() for m in messages) or "请重试", "danger")
         return redirect(url_for("admin.user_edit", user_id=user_id))
-    read_only_until_needed()
     generated = None if form.password.data else user_admin.generate_password()
     try:
         password_hash = _hash(form.password.data or generated)
-        begin_write()
-        user = _get_user(user_id)
-        user_admin.reset_password(user, password_hash, current_user, now_utc())
+        with write_block():
+            user = _get_user(user_id)
+            user_admin.reset_password(user, password_hash, current_user, now_utc())
     except ValidationFailed as error:
-        db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("admin.user_edit", user_id=user_id))
-    db.session.commit()
     if generated:
         return render_template("admin/credentials.html", title="密码已重置",
                                credentials=[(user.username, user.display_name, generated)])
@@ -208,13 +203,12 @@ def user_set_enabled(user_id: int, action: str):
         return redirect(url_for("admin.users"))
     user = _get_user(user_id)
     try:
-        user_admin.update_user(user, display_name=user.display_name, role=user.role, unit=user.unit,
-                               is_enabled=action == "activate", actor=current_user, now=now_utc())
+        with atomic():
+            user_admin.update_user(user, display_name=user.display_name, role=user.role, unit=user.unit,
+                                   is_enabled=action == "activate", actor=current_user, now=now_utc())
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "danger")
     else:
-        db.session.commit()
         flash(f"已{'启用' if action == 'activate' else '停用'}用户 {user.username}", "success")
     return redirect(url_for("admin.users"))
 
@@ -223,12 +217,12 @@ def user_set_enabled(user_id: int, action: str):
 
 
 @bp.route("/users/import", methods=["GET", "POST"])
+@reads_first
 @roles_required("admin")
 def user_import_upload():
     form = UserUploadForm()
     status = 200
     if form.validate_on_submit():
-        read_only_until_needed()
         upload = form.file.data
         config = current_app.config
         try:
@@ -239,9 +233,8 @@ def user_import_upload():
             add_field_error(form.file, rejected.message)
             status = 413 if rejected.code == "too_large" else 422
         else:
-            begin_write()
-            pending = user_import.store_user_upload(current_user, upload.filename or "", payload, now_utc())
-            db.session.commit()
+            with write_block():
+                pending = user_import.store_user_upload(current_user, upload.filename or "", payload, now_utc())
             return redirect(url_for("admin.user_import_preview", token=pending.id))
     elif form.is_submitted():
         status = 422
@@ -267,30 +260,27 @@ def user_import_preview(token: str):
 
 
 @bp.post("/users/import/<token>/confirm")
+@reads_first
 @roles_required("admin")
 def user_import_confirm(token: str):
     form = ConfirmUserImportForm()
     if not form.validate_on_submit():
         flash("请选择已存在用户的处理方式后再确认（页面可能已过期，请刷新）。", "warning")
         return redirect(url_for("admin.user_import_preview", token=token))
-    read_only_until_needed()
     method = current_app.config["PASSWORD_HASH_METHOD"]
     try:
         passwords = user_import.passwords_to_generate(_pending(token))
         hashes = user_import.hash_passwords(list(passwords.values()), method)
         generated = {name: (password, hashed) for (name, password), hashed in zip(passwords.items(), hashes)}
-        begin_write()
-        result = user_import.apply_user_import(_pending(token), form.on_existing.data, generated, current_user,
-                                               now_utc())
+        with write_block():
+            result = user_import.apply_user_import(_pending(token), form.on_existing.data, generated, current_user,
+                                                   now_utc())
     except ImportExpired as expired:
-        db.session.rollback()
         flash(expired.message, "warning")
         return redirect(url_for("admin.user_import_upload"))
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("admin.user_import_preview", token=token))
-    db.session.commit()
     flash(f"导入完成：新增 {result.created} 个用户，更新 {result.updated} 个，跳过 {result.skipped} 个。", "success")
     if result.credentials:
         return render_template("admin/credentials.html", title="导入完成：请立即保存初始密码",
@@ -303,11 +293,11 @@ def user_import_confirm(token: str):
 def user_import_cancel(token: str):
     if ActionForm().validate_on_submit():
         try:
-            discard_pending_import(_pending(token))
+            with atomic():
+                discard_pending_import(_pending(token))
         except DomainError:
-            db.session.rollback()
+            pass
         else:
-            db.session.commit()
             flash("已取消本次导入，没有创建或修改任何用户。", "info")
     return redirect(url_for("admin.user_import_upload"))
 

@@ -7,7 +7,7 @@ from flask import current_app, g
 from question_bank import FileRejected, parse_question_file
 
 from ..auth_setup import Unauthorized, api_auth, api_identity, api_user, public
-from ..database import begin_write, commit_if_used, commit_then_read, read_only_until_needed
+from ..database import reads_first, write_block
 from ..errors import ValidationFailed
 from ..extensions import db, limiter
 from ..services import accounts, attempts, questions, quizzes
@@ -19,7 +19,7 @@ from ..errors import NotFound  # boards
 from ..services.board_cache import cached_units, cached_users  # boards
 from .schemas import LeaderboardUnitsOut, LeaderboardUsersOut, LeaderboardUsersQuery  # boards
 from question_bank import QUESTION_TYPES  # trainer
-from ..services import audit, item_analysis, question_admin, question_import, quiz_builder, results  # trainer
+from ..services import audit, item_analysis, question_admin, question_import, quiz_builder, results, user_admin
 from ..services.pending_imports import get_pending_import  # trainer
 from .presenters import unit_ref as trainer_unit_ref  # trainer
 from .schemas import (  # trainer
@@ -43,25 +43,23 @@ def _login_limit() -> str:
 
 
 @bp.post("/tokens")
+@reads_first
 @public
 @limiter.limit(_login_limit, deduct_when=lambda response: response.status_code != 201)
 @bp.input(TokenIn, arg_name="body")
 @bp.output(TokenOut, status_code=201)
 @bp.doc(summary="Exchange username and password for a bearer token", responses=[401, 429])
 def create_token(body):
-    read_only_until_needed()  # no write lock while the password hash is checked
     user = accounts.authenticate(
         body["username"], body["password"], hash_method=current_app.config["PASSWORD_HASH_METHOD"]
     )
     if user is None:
         raise Unauthorized("用户名或密码错误", code="invalid_credentials")
-    begin_write()
     now = now_utc()
-    token, record = accounts.issue_token(user, now, current_app.config["API_TOKEN_LIFETIME_SECONDS"])
-    user.last_login_at = now
-    payload = {"token": token, "expires_at": isoformat(record.expires_at), "user": user_json(user)}
-    db.session.commit()
-    return payload
+    with write_block():
+        token, record = accounts.issue_token(user, now, current_app.config["API_TOKEN_LIFETIME_SECONDS"])
+        accounts.record_login(user, now)
+    return {"token": token, "expires_at": isoformat(record.expires_at), "user": user_json(user)}
 
 
 @bp.delete("/tokens/current")
@@ -72,7 +70,6 @@ def revoke_current_token():
     token = g.get("api_token")
     if token:
         accounts.revoke_token(token, now_utc())
-        db.session.commit()
     return ""
 
 
@@ -98,13 +95,12 @@ def list_units():
 @bp.output(UnitOut, status_code=201)
 @bp.doc(summary="Create a unit (admin)", security=BEARER, responses=[401, 403, 409])
 def create_unit(body):
-    unit = accounts.create_unit(body["name"], body["kind"], body["headcount"])
-    audit.record_audit(api_user(), "unit.create", "unit", unit.id, f"新增单位“{unit.name}”", now_utc())  # trainer
-    db.session.commit()
+    unit = user_admin.add_unit(body["name"], body["kind"], body["headcount"], api_user(), now_utc())
     return unit_json(unit)
 
 
 @bp.post("/users")
+@reads_first
 @api_auth("admin")
 @bp.input(UserIn, arg_name="body")
 @bp.output(UserOut, status_code=201)
@@ -115,20 +111,15 @@ def create_user(body):
         hash_method=current_app.config["PASSWORD_HASH_METHOD"],
         min_length=current_app.config["PASSWORD_MIN_LENGTH"],
     )
-    unit = accounts.get_unit(body["unit_id"]) if body["unit_id"] is not None else None
-    user = accounts.create_user(
-        body["username"],
-        password_hash=password_hash,
-        display_name=body["display_name"],
-        unit=unit,
-        role=body["role"],
-    )
-    audit.record_audit(api_user(), "user.create", "user", user.id, f"新增用户 {user.username}", now_utc())  # trainer
-    db.session.commit()
+    with write_block():
+        unit = accounts.get_unit(body["unit_id"]) if body["unit_id"] is not None else None
+        user = user_admin.add_user(body["username"], body["display_name"], unit, body["role"], password_hash,
+                                   api_user(), now_utc())
     return user_json(user)
 
 
 @bp.post("/questions/import")
+@reads_first
 @api_auth("trainer", "admin")
 @bp.input(ImportIn, location="files", arg_name="files")
 @bp.output(ImportOut, status_code=201)
@@ -153,7 +144,6 @@ def import_questions(files):
                        f"从“{upload.filename}”导入题目：新增 {summary.imported}，跳过重复 {summary.skipped_duplicates}",
                        now_utc(), {"file": upload.filename, "imported": summary.imported,
                                    "skipped_duplicates": summary.skipped_duplicates})
-    db.session.commit()
     return {"imported": summary.imported, "skipped_duplicates": summary.skipped_duplicates}
 
 
@@ -186,10 +176,9 @@ def create_quiz(body):
         )
         for rule in body["rules"]
     ]
-    quiz = quizzes.create_quiz(
+    settings = quizzes.QuizSettings(
         title=body["title"],
         description=body["description"],
-        rules=rules,
         time_limit_seconds=body["time_limit_seconds"],
         opens_at=in_campaign_tz_if_naive(body["opens_at"]),
         closes_at=in_campaign_tz_if_naive(body["closes_at"]),
@@ -200,10 +189,8 @@ def create_quiz(body):
         shuffle_options=body["shuffle_options"],
         multiple_choice_scoring=body["multiple_choice_scoring"],
         review_policy=body["review_policy"],
-        created_by=api_user(),
     )
-    audit.record_audit(api_user(), "quiz.create", "quiz", quiz.id, f"新建测验“{quiz.title}”", now_utc())  # trainer
-    db.session.commit()
+    quiz = quizzes.create_quiz(settings, rules, api_user(), now_utc())
     return quiz_json(quiz)
 
 
@@ -240,16 +227,15 @@ def start_attempt(quiz_id):
     now = now_utc()
     quiz = quizzes.get_quiz(quiz_id)
     attempt, created = attempts.start_attempt(api_user(), quiz, now)
-    commit_then_read()
     return attempt_json(attempt, now), 201 if created else 200
 
 
 def _load_attempt_finalizing(attempt_id: int, now):
     """The caller's attempt; an overdue one is finalized on this touch."""
-    attempt = attempts.get_own_attempt(attempt_id, api_user())
-    if attempts.is_overdue(attempt, now):
-        begin_write()
-        attempts.finalize_if_expired(attempt, now)
+    attempt = attempts.get_own_attempt(attempt_id, api_identity().id)
+    if attempt.is_overdue(now):
+        with write_block():
+            attempts.finalize_if_expired(attempt, now)
     return attempt
 
 
@@ -261,9 +247,7 @@ def _load_attempt_finalizing(attempt_id: int, now):
 def get_attempt(attempt_id):
     now = now_utc()
     attempt = _load_attempt_finalizing(attempt_id, now)
-    payload = attempt_json(attempt, now)
-    db.session.commit()
-    return payload
+    return attempt_json(attempt, now)
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
@@ -274,8 +258,7 @@ def get_attempt(attempt_id):
         responses=[401, 404, 409])
 def save_answer(attempt_id, question_id, body):
     now = now_utc()
-    deadline = attempts.save_answer(attempt_id, api_identity(), question_id, body["selected"], now)
-    commit_if_used()
+    deadline = attempts.save_answer(attempt_id, api_identity().id, question_id, body["selected"], now)
     return {"saved_at": isoformat(now), "seconds_left": seconds_until(deadline, now)}
 
 
@@ -285,9 +268,8 @@ def save_answer(attempt_id, question_id, body):
 @bp.doc(summary="Submit (finalize) the attempt; idempotent", security=BEARER, responses=[401, 404])
 def submit_attempt(attempt_id):
     now = now_utc()
-    attempt = attempts.get_own_attempt(attempt_id, api_user())
+    attempt = attempts.get_own_attempt(attempt_id, api_identity().id)
     attempts.submit_attempt(attempt, now)
-    commit_then_read()
     return result_json(attempt, now)
 
 
@@ -297,8 +279,7 @@ def submit_attempt(attempt_id):
 @bp.doc(summary="Record that the quiz page was hidden (tab or app switch); evidence only",
         security=BEARER, responses=[401, 404, 409])
 def record_leave(attempt_id):
-    count = attempts.record_page_left(attempt_id, api_identity(), now_utc())
-    db.session.commit()
+    count = attempts.record_page_left(attempt_id, api_identity().id, now_utc())
     return {"left_page_count": count}
 
 
@@ -323,7 +304,7 @@ def _series_json(progress) -> dict:
                 "title": state.level.title,
                 "question_count": state.level.question_count,
                 "pass_score": state.level.pass_score,
-                "time_limit_seconds": None if levels.is_unlimited(state.level) else state.level.time_limit_seconds,
+                "time_limit_seconds": None if state.level.is_untimed else state.level.time_limit_seconds,
                 "unlocked": state.unlocked,
                 "passed": state.passed,
                 "stars": state.stars,
@@ -444,7 +425,6 @@ def list_questions(query):
 def create_question(body):
     record = question_admin.check_question(_question_columns(body))
     question = question_admin.create_question(record, api_user(), now_utc())
-    db.session.commit()
     return _question_json(question)
 
 
@@ -458,7 +438,6 @@ def update_question(question_id, body):
     question = question_admin.get_question(question_id)
     record = question_admin.check_question(_question_columns(body))
     question_admin.update_question(question, record, api_user(), now_utc())
-    db.session.commit()
     return _question_json(question)
 
 
@@ -470,7 +449,6 @@ def update_question(question_id, body):
 def set_question_active(question_id, action):
     question = question_admin.get_question(question_id)
     question_admin.set_question_active(question, action == "activate", api_user(), now_utc())
-    db.session.commit()
     return _question_json(question)
 
 
@@ -481,7 +459,6 @@ def set_question_active(question_id, action):
         security=BEARER, responses=[401, 403, 404, 409])
 def delete_question(question_id):
     question_admin.delete_question(question_admin.get_question(question_id), api_user(), now_utc())
-    db.session.commit()
     return ""
 
 
@@ -498,6 +475,7 @@ def _preview_json(pending) -> dict:
 
 
 @bp.post("/questions/import/preview")
+@reads_first
 @api_auth("trainer", "admin")
 @bp.input(ImportIn, location="files", arg_name="files")
 @bp.output(ImportPreviewOut, status_code=201)
@@ -505,8 +483,6 @@ def _preview_json(pending) -> dict:
         security=BEARER, responses=[401, 403, 413, 422])
 def preview_question_import(files):
     upload = files["file"]
-    read_only_until_needed()  # parse without SQLite's write lock
-    db.session.commit()
     try:
         payload = question_import.parse_question_upload(upload.filename or "", upload.read())
     except FileRejected as rejected:
@@ -514,9 +490,8 @@ def preview_question_import(files):
         if rejected.code == "too_large":
             error.status = 413
         raise error from None
-    begin_write()
-    pending = question_import.store_question_upload(api_user(), upload.filename or "", payload, now_utc())
-    db.session.commit()
+    with write_block():
+        pending = question_import.store_question_upload(api_user(), upload.filename or "", payload, now_utc())
     return _preview_json(pending)
 
 
@@ -531,7 +506,6 @@ def confirm_question_import(token, body):
     pending = get_pending_import(token, api_user(), question_import.KIND, now)
     summary = question_import.confirm_question_import(pending, question_import.records_of(pending),
                                                       body["on_duplicate"], api_user(), now)
-    db.session.commit()
     return {"imported": summary.imported, "updated": summary.updated,
             "skipped_duplicates": summary.skipped_duplicates}
 
@@ -545,7 +519,6 @@ def set_quiz_published(quiz_id, action):
     quiz = quizzes.get_quiz(quiz_id, include_unpublished=True)
     change = quiz_builder.publish_quiz if action == "publish" else quiz_builder.unpublish_quiz
     change(quiz, api_user(), now_utc())
-    db.session.commit()
     return quiz_json(quiz)
 
 

@@ -8,9 +8,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_user, logout_user
 
 from ..auth_setup import public, roles_required
-from ..database import begin_write, read_only_until_needed
+from ..database import reads_first, write_block
 from ..errors import DomainError
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..services import accounts
 from ..services.clock import now_utc
 from . import bp
@@ -33,6 +33,7 @@ def _only_failed_posts(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_first
 @public
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_only_failed_posts)
 def login():
@@ -40,16 +41,14 @@ def login():
         return redirect(url_for("take.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        read_only_until_needed()  # no write lock while the password hash is checked
         user = accounts.authenticate(
             form.username.data, form.password.data, hash_method=current_app.config["PASSWORD_HASH_METHOD"]
         )
         if user is None:
             form.password.errors.append("用户名或密码错误，或账号已停用")
         else:
-            begin_write()
-            user.last_login_at = now_utc()
-            db.session.commit()
+            with write_block():
+                accounts.record_login(user, now_utc())
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
@@ -64,6 +63,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@reads_first
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def register():
@@ -71,7 +71,6 @@ def register():
         abort(404)
     if current_user.is_authenticated:
         return redirect(url_for("take.home"))
-    read_only_until_needed()
     form = RegisterForm()
     units = accounts.list_units()
     form.unit_id.choices = [(0, "请选择单位")] + [(unit.id, f"{unit.name}（{unit.kind}）") for unit in units]
@@ -82,20 +81,18 @@ def register():
                 hash_method=current_app.config["PASSWORD_HASH_METHOD"],
                 min_length=current_app.config["PASSWORD_MIN_LENGTH"],
             )
-            begin_write()
-            user = accounts.create_user(
-                form.username.data,
-                password_hash=password_hash,
-                display_name=form.display_name.data,
-                unit=accounts.get_unit(form.unit_id.data),
-                role="employee",
-            )
+            with write_block():
+                user = accounts.create_user(
+                    form.username.data,
+                    password_hash=password_hash,
+                    display_name=form.display_name.data,
+                    unit=accounts.get_unit(form.unit_id.data),
+                    role="employee",
+                )
         except DomainError as error:
-            db.session.rollback()
             fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id}
             fields.get(error.extra.get("field"), form.password).errors.append(error.message)
         else:
-            db.session.commit()
             login_user(user)
             flash("注册成功，欢迎参加安全知识学习与竞赛！", "success")
             return redirect(url_for("take.home"))
@@ -103,12 +100,12 @@ def register():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@reads_first
 @roles_required()
 def change_password():
     """Change one's own password; every other session and API token of the user ends."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        read_only_until_needed()
         config = current_app.config
         if accounts.authenticate(current_user.username, form.current.data,
                                  hash_method=config["PASSWORD_HASH_METHOD"]) is None:
@@ -122,10 +119,9 @@ def change_password():
             except DomainError as error:
                 form.password.errors.append(error.message)
             else:
-                begin_write()
                 user = current_user._get_current_object()
-                accounts.set_password_hash(user, password_hash, now_utc())
-                db.session.commit()
+                with write_block():
+                    accounts.set_password_hash(user, password_hash, now_utc())
                 login_user(user)  # this session continues under the new session version
                 flash("密码已修改，其他设备上的登录已失效。", "success")
                 return redirect(url_for("take.home"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import threading
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, current_app
+
+from ..database import transaction_mode
 
 from ..services.board_cache import BoardCache, MemoryStore, RedisStore
 
@@ -21,8 +23,8 @@ class AppThreadRunner:
 
     def __call__(self, fn) -> None:
         def run():
-            with self.app.app_context():
-                g.write_intent = False  # reads only: SQLite's plain BEGIN, never the write lock
+            # reads only: SQLite's plain BEGIN, never the write lock
+            with self.app.app_context(), transaction_mode(may_write=False):
                 fn()
 
         thread = threading.Thread(target=run, name="board-refresh", daemon=True)

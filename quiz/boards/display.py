@@ -128,7 +128,6 @@ def create_link(quiz_id: int):
         quiz, request.form.get("label", ""), created_by=current_user, now=now_utc(),
         mask_names=request.form.get("mask_names") != "off",
     )
-    db.session.commit()
     url = url_for("boards.display", token=token, _external=True)
     return render_settings(quiz, new_link=link, new_link_url=url)
 
@@ -145,7 +144,6 @@ def _managed_link(link_id: int) -> DisplayLink:
 def toggle_mask(link_id: int):
     link = _managed_link(link_id)
     set_display_masking(link, not link.mask_names)
-    db.session.commit()
     flash(f"“{link.label}”已{'开启' if link.mask_names else '关闭'}姓名脱敏。", "success")
     return redirect(url_for("boards.settings", quiz_id=link.quiz_id))
 
@@ -155,6 +153,5 @@ def toggle_mask(link_id: int):
 def revoke_link(link_id: int):
     link = _managed_link(link_id)
     revoke_display_link(link, now_utc())
-    db.session.commit()
     flash(f"大屏链接“{link.label}”已停用，使用该链接的屏幕将无法再显示。", "success")
     return redirect(url_for("boards.settings", quiz_id=link.quiz_id))

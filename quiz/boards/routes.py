@@ -283,6 +283,5 @@ def set_metric(quiz_id: int):
     if quiz.ranking_metric != form.ranking_metric.data:
         quiz.ranking_metric = form.ranking_metric.data
         mark_board_changed(quiz.id, now_utc())  # the boards re-rank at once
-    db.session.commit()
     flash(f"单位排名依据已改为：{RANKING_METRIC_LABELS[quiz.ranking_metric]}", "success")
     return redirect(url_for("boards.units", quiz_id=quiz.id))

@@ -7,13 +7,14 @@ from .imports import IMPORT_KINDS, PendingImport
 from .base import UTCDateTime, utcnow
 from .boards import RANKING_METRIC_LABELS, RANKING_METRICS, BoardVersion, DisplayLink
 from .questions import Category, Question
-from .quizzes import REVIEW_POLICIES, SCORING_POLICIES, Quiz, QuizRule
+from .quizzes import MAX_TIME_LIMIT_SECONDS, REVIEW_POLICIES, SCORING_POLICIES, Quiz, QuizRule
 from .training import (
     ANSWER_SOURCES, PRACTICE_MODES, Certificate, HarvestedAttempt, LevelSeries, NotebookEntry,
     PracticeItem, PracticeSession, TrainingAnswer,
 )
 
 __all__ = [
+    "MAX_TIME_LIMIT_SECONDS",
     "ATTEMPT_STATUSES", "FINAL_STATUSES", "REVIEW_POLICIES", "ROLES", "ROLE_LABELS",
     "SCORING_POLICIES", "UNIT_KINDS", "Answer", "ApiToken", "Attempt", "AttemptQuestion",
     "Category", "Question", "Quiz", "QuizRule", "Unit", "User", "UTCDateTime", "utcnow",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, and_, text
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -62,6 +63,39 @@ class Attempt(db.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @hybrid_method
+    def accepts_answers_at(self, now: datetime) -> bool:
+        """The deadline rule: answers count while the attempt is in progress and before its deadline."""
+        return self.status == "in_progress" and now < self.deadline_at
+
+    @accepts_answers_at.expression
+    def accepts_answers_at(cls, now):
+        return and_(cls.status == "in_progress", cls.deadline_at > now)
+
+    @hybrid_method
+    def is_overdue(self, now: datetime) -> bool:
+        """In progress but past its deadline: the next touch (or the sweeper) finalizes it."""
+        return self.status == "in_progress" and now >= self.deadline_at
+
+    @is_overdue.expression
+    def is_overdue(cls, now):
+        return and_(cls.status == "in_progress", cls.deadline_at <= now)
+
+
+#: Boards: the best attempt per user is a window partitioned by user and ordered by score
+#: (desc), duration and submission; this index, in that order and covering the other columns
+#: the boards read, lets both databases answer from the index alone without a sort.
+Index(
+    "ix_attempt_board",
+    Attempt.quiz_id,
+    Attempt.user_id,
+    Attempt.score.desc(),
+    Attempt.duration_seconds,
+    Attempt.submitted_at,
+    Attempt.status,
+    Attempt.max_score,
+)
 
 
 class AttemptQuestion(db.Model):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .attempts import Attempt
 from .base import UTCDateTime, utcnow
 
 #: How units are ranked, chosen per quiz (Quiz.ranking_metric).
@@ -18,21 +17,6 @@ RANKING_METRIC_LABELS = {
     "participation_rate": "参与率",
     "composite": "综合分（平均分×参与率）",
 }
-
-#: Best attempt per user: the window function partitions by user and orders by score
-#: (desc), duration and submission; an index in that order, covering the other columns
-#: the boards read, lets both databases answer from the index alone without a sort.
-Index(
-    "ix_attempt_board",
-    Attempt.quiz_id,
-    Attempt.user_id,
-    Attempt.score.desc(),
-    Attempt.duration_seconds,
-    Attempt.submitted_at,
-    Attempt.status,
-    Attempt.max_score,
-)
-
 
 class BoardVersion(db.Model):
     """Bumped whenever an attempt of the quiz is finalized: cached boards of older versions are stale.

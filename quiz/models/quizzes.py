@@ -14,6 +14,9 @@ REVIEW_POLICIES = ("immediate", "after_close", "never")
 #: "contest": a quiz of the campaign (lists, boards, certificates); "level": one level of a 闯关 series
 QUIZ_KINDS = ("contest", "level")
 SCORING_POLICIES = ("all_or_nothing", "partial")
+#: The longest time limit a quiz may have.  A quiz with it counts as untimed: a 闯关 level
+#: "without a time limit" runs for a day, and its page shows no countdown.
+MAX_TIME_LIMIT_SECONDS = 24 * 3600
 
 
 class Quiz(db.Model):
@@ -55,6 +58,11 @@ class Quiz(db.Model):
     rules: Mapped[list["QuizRule"]] = relationship(
         back_populates="quiz", order_by="QuizRule.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_untimed(self) -> bool:
+        """The untimed rule: a quiz with the longest allowed time limit shows no countdown or limit."""
+        return self.time_limit_seconds >= MAX_TIME_LIMIT_SECONDS
 
     @property
     def question_count(self) -> int:

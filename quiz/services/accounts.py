@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..database import single_statement_connection
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ROLES, UNIT_KINDS, ApiToken, Unit, User
@@ -124,6 +123,11 @@ def authenticate(username: str, password: str, *, hash_method: str) -> User | No
     return user
 
 
+def record_login(user: User, now: datetime) -> None:
+    """Remember when the user last signed in (web login or a new API token)."""
+    user.last_login_at = now
+
+
 def set_password_hash(user: User, password_hash: str, now: datetime) -> None:
     """Replace the password (hashed with :func:`hash_new_password`) and end every session."""
     user.password_hash = password_hash
@@ -226,9 +230,7 @@ def resolve_token_identity(token: str, now: datetime):
     token_hash = _hash_token(token)
     identity = token_memo.get(token_hash, now)
     if identity is None:
-        # One statement that needs no snapshot shared with the rest of the request.
-        with single_statement_connection() as connection:
-            identity = connection.execute(_TOKEN_IDENTITY, {"token_hash": token_hash, "now": now}).first()
+        identity = db.session.execute(_TOKEN_IDENTITY, {"token_hash": token_hash, "now": now}).first()
         if identity is not None:
             token_memo.put(token_hash, identity, now)
     return identity

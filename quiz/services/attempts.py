@@ -12,18 +12,17 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Integer, bindparam, func, or_, select, update
+from sqlalchemy import JSON, Integer, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from ..database import PrecompiledStatement, single_statement_connection
 from ..errors import AttemptsExhausted, InvalidAnswer, NotFound, QuizClosed, TimeUp
 from ..extensions import db
 from ..models import Answer, Attempt, AttemptQuestion, Question, Quiz, User
 from .board_cache import mark_board_changed
 from .clock import campaign_day_start, seconds_until
-from .grading import grade_answer
+from .grading import QUESTION_TYPES, choice_problem, grade_answer
 from .levels import ensure_level_unlocked
 from .notebook import harvest_attempt
 from .quizzes import draw_question_ids
@@ -107,7 +106,7 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | No
     for position, (question_id, rule_points) in enumerate(picks):
         question = questions[question_id]
         order = list(range(len(question.options)))
-        if quiz.shuffle_options and question.type != "true_false":
+        if quiz.shuffle_options and QUESTION_TYPES[question.type].shuffles_options:
             rng.shuffle(order)
         attempt.questions.append(
             AttemptQuestion(
@@ -136,12 +135,9 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | No
     return attempt, True
 
 
-def get_own_attempt(attempt_id: int, user: User, *, for_update: bool = False) -> Attempt:
+def get_own_attempt(attempt_id: int, user_id: int) -> Attempt:
     """The user's attempt, or NotFound (someone else's attempt does not exist for them)."""
-    query = select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user.id)
-    if for_update:
-        query = query.with_for_update()
-    attempt = db.session.scalar(query)
+    attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id))
     if attempt is None:
         raise NotFound("答题记录不存在", code="attempt_not_found")
     return attempt
@@ -153,17 +149,19 @@ def seconds_left(attempt: Attempt, now: datetime) -> int:
     return seconds_until(attempt.deadline_at, now)
 
 
-def is_overdue(attempt: Attempt, now: datetime) -> bool:
-    """In progress but past its deadline: the next touch finalizes it."""
-    return attempt.status == "in_progress" and now >= attempt.deadline_at
+def _choice_count_allowed(choice_count):
+    """SQL: no more options chosen than the question's type allows (grading.QUESTION_TYPES)."""
+    limits = {qtype.name: qtype.max_choices for qtype in QUESTION_TYPES.values() if qtype.max_choices is not None}
+    return or_(AttemptQuestion.type.not_in(list(limits)), choice_count <= case(limits, value=AttemptQuestion.type))
 
 
-#: The autosave is the hottest path, so a save is one statement, built once:
-#: INSERT ... SELECT ... ON CONFLICT DO UPDATE, whose SELECT locks the attempt's row
-#: (FOR UPDATE OF attempt on PostgreSQL; SQLite's write transaction holds the database
-#: lock) and checks everything that makes the save valid.  It returns the attempt's
-#: deadline when it saved, no row when it refused.
 def _checked_answer_upsert(dialect_name: str):
+    """The autosave in one statement: INSERT ... SELECT ... ON CONFLICT DO UPDATE, whose SELECT
+    locks the attempt's row (FOR UPDATE OF attempt on PostgreSQL; SQLite's write transaction
+    holds the database lock) and checks everything that makes the save valid: the owner, the
+    deadline rule (Attempt.accepts_answers_at), the question in the attempt, the option range
+    and the type's choice rule.  It returns the attempt's deadline when it saved, no row when
+    it refused."""
     selected = bindparam("selected", type_=JSON)  # no CAST: SQLite would turn it into a number
     saved_at = bindparam("saved_at", type_=Answer.__table__.c.saved_at.type)
     source = (
@@ -172,16 +170,15 @@ def _checked_answer_upsert(dialect_name: str):
         .where(
             Attempt.id == bindparam("attempt_id"),
             Attempt.user_id == bindparam("user_id"),
-            Attempt.status == "in_progress",
-            Attempt.deadline_at > saved_at,
+            Attempt.accepts_answers_at(saved_at),
             AttemptQuestion.question_id == bindparam("question_id"),
             func.json_array_length(AttemptQuestion.option_order) > bindparam("highest_choice", type_=Integer),
-            or_(AttemptQuestion.type == "multiple", bindparam("choice_count", type_=Integer) <= 1),
+            _choice_count_allowed(bindparam("choice_count", type_=Integer)),
         )
         .with_for_update(of=Attempt)
     )
     insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
-    statement = insert(Answer).from_select(["attempt_id", "question_id", "selected", "saved_at"], source)
+    statement = insert(Answer.__table__).from_select(["attempt_id", "question_id", "selected", "saved_at"], source)
     deadline = select(Attempt.deadline_at).where(Attempt.id == bindparam("attempt_id")).scalar_subquery()
     return statement.on_conflict_do_update(
         index_elements=["attempt_id", "question_id"],
@@ -189,68 +186,55 @@ def _checked_answer_upsert(dialect_name: str):
     ).returning(deadline)
 
 
-_ANSWER_UPSERT = PrecompiledStatement(_checked_answer_upsert, result_type=Attempt.__table__.c.deadline_at.type)
+#: One statement per dialect, built once (SQLAlchemy caches its compiled form).
+_ANSWER_UPSERTS = {name: _checked_answer_upsert(name) for name in ("sqlite", "postgresql")}
 
-#: Why a save was refused: the attempt (if it is the caller's) and the question in it.
-_ATTEMPT_FOR_SAVE = (
-    select(Attempt.status, Attempt.deadline_at, AttemptQuestion.type, AttemptQuestion.option_order)
-    .outerjoin(
-        AttemptQuestion,
-        (AttemptQuestion.attempt_id == Attempt.id) & (AttemptQuestion.question_id == bindparam("question_id")),
-    )
-    .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
-)
+#: A refused save's question in the attempt.
+_QUESTION_FOR_SAVE = select(AttemptQuestion.type, AttemptQuestion.option_order).where(
+    AttemptQuestion.attempt_id == bindparam("attempt_id"), AttemptQuestion.question_id == bindparam("question_id"))
 
 
-def save_answer(attempt_id: int, user, question_id: int, selected: list[int], now: datetime) -> datetime:
-    """Save one selection (display option ids) while the attempt is in progress; return its deadline.
+def save_answer(attempt_id: int, user_id: int, question_id: int, selected: list[int], now: datetime) -> datetime:
+    """Save one selection (display option ids) while the attempt accepts answers; return its deadline.
 
-    `user` is anything with the user's `id`.  The save locks the attempt's row, so a
-    concurrent submit either sees this answer or this save is refused: an answer that
-    got a 200 always counts.  On PostgreSQL the statement commits on its own (see
-    :func:`quiz.database.single_statement_connection`).
+    The save locks the attempt's row, so a concurrent submit either sees this answer or
+    this save is refused: an answer that got a 200 always counts.  It flushes nothing
+    and commits nothing; the request commits.
     """
     chosen = sorted(set(selected))
-    with single_statement_connection() as connection:
-        if len(chosen) == len(selected) and (not chosen or chosen[0] >= 0):
-            deadline = _ANSWER_UPSERT.scalar(connection, {
-                "attempt_id": attempt_id, "user_id": user.id, "question_id": question_id, "selected": chosen,
-                "saved_at": now, "highest_choice": chosen[-1] if chosen else -1, "choice_count": len(chosen)})
-            if deadline is not None:
-                return deadline
-        # Refused: find out why, in the order a caller should hear it.
-        row = connection.execute(
-            _ATTEMPT_FOR_SAVE, {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id}
-        ).first()
-    if row is None:
-        raise NotFound("答题记录不存在", code="attempt_not_found")
-    if row.status != "in_progress" or now >= row.deadline_at:
+    params = {"attempt_id": attempt_id, "user_id": user_id, "question_id": question_id}
+    if len(chosen) == len(selected) and (not chosen or chosen[0] >= 0):
+        upsert = _ANSWER_UPSERTS[db.session.get_bind().dialect.name]
+        deadline = db.session.execute(upsert, {
+            **params, "selected": chosen, "saved_at": now,
+            "highest_choice": chosen[-1] if chosen else -1, "choice_count": len(chosen)}).scalar()
+        if deadline is not None:
+            return deadline
+    # Refused: say why, from the same rules the statement checks.
+    attempt = get_own_attempt(attempt_id, user_id)
+    if not attempt.accepts_answers_at(now):
         # Finalizing is left to the next read, submit or the sweeper: the score is the
         # same whenever it runs, because only answers saved before the deadline exist.
         raise TimeUp()
-    if row.type is None:
+    question = db.session.execute(_QUESTION_FOR_SAVE, params).first()
+    if question is None:
         raise NotFound("该题不在本次答卷中", code="question_not_in_attempt")
-    if len(chosen) != len(selected):
-        raise InvalidAnswer("同一选项不能重复提交")
-    if any(not 0 <= i < len(row.option_order) for i in chosen):
-        raise InvalidAnswer("所选选项不属于该题")
-    if row.type in ("single", "true_false") and len(chosen) > 1:
-        raise InvalidAnswer("单选题和判断题只能选择一个选项")
-    # Not reached while the statement and these checks agree; refusing keeps an
-    # unchecked selection out if they ever disagree.
-    raise TimeUp()
+    problem = choice_problem(question.type, selected, len(question.option_order))
+    # Without a problem the statement and these rules disagree: refusing keeps an
+    # unchecked selection out.
+    raise InvalidAnswer(problem) if problem else TimeUp()
 
 
-def record_page_left(attempt_id: int, user: User, now: datetime) -> int:
+def record_page_left(attempt_id: int, user_id: int, now: datetime) -> int:
     """Count one visibility change away from the quiz page (evidence only, never a penalty)."""
     result = db.session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user.id, Attempt.status == "in_progress")
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == "in_progress")
         .values(left_page_count=Attempt.left_page_count + 1)
         .execution_options(synchronize_session=False)
     )
     if not result.rowcount:
-        get_own_attempt(attempt_id, user)  # 404 when not theirs
+        get_own_attempt(attempt_id, user_id)  # 404 when not theirs
         raise TimeUp("本次答题已结束")
     return db.session.scalar(select(Attempt.left_page_count).where(Attempt.id == attempt_id))
 
@@ -296,7 +280,7 @@ def _lock_for_finalize(attempt: Attempt) -> Attempt:
 
 def finalize_if_expired(attempt: Attempt, now: datetime) -> bool:
     """Finalize an overdue attempt with the answers saved before its deadline; True if it did."""
-    if attempt.status != "in_progress" or now < attempt.deadline_at:
+    if not attempt.is_overdue(now):
         return False
     _lock_for_finalize(attempt)
     if attempt.status != "in_progress":
@@ -312,7 +296,7 @@ def submit_attempt(attempt: Attempt, now: datetime) -> Attempt:
     _lock_for_finalize(attempt)
     if attempt.is_final:
         return attempt
-    if now >= attempt.deadline_at:
+    if not attempt.accepts_answers_at(now):
         _finalize(attempt, "expired", attempt.deadline_at)
     else:
         _finalize(attempt, "submitted", now)
@@ -326,7 +310,7 @@ def expire_overdue_attempts(now: datetime, batch_size: int = 200) -> int:
         overdue = list(
             db.session.scalars(
                 select(Attempt)
-                .where(Attempt.status == "in_progress", Attempt.deadline_at <= now)
+                .where(Attempt.is_overdue(now))
                 .order_by(Attempt.id)
                 .limit(batch_size)
             )
@@ -396,7 +380,7 @@ def quiz_status(user: User, quiz: Quiz, now: datetime) -> tuple[str, int]:
     """
     allowance = attempt_allowance(user, quiz, now)
     current = in_progress_attempt(user, quiz)
-    if current is not None and not is_overdue(current, now):
+    if current is not None and not current.is_overdue(now):
         return "in_progress", allowance.used_total
     if quiz.opens_at and now < quiz.opens_at:
         return "upcoming", allowance.used_total

@@ -55,14 +55,9 @@ def seed_demo(now: datetime, *, hash_method: str) -> list[tuple[str, str, str]]:
         logins.append((username, DEMO_PASSWORD, role))
 
     trainer = accounts.find_user("trainer")
-    quizzes.create_quiz(
+    contest = quizzes.QuizSettings(
         title="“测测你的安全力”安全知识竞赛",
         description="安全生产月知识竞赛：法律法规、消防安全、疏散逃生、应急救援、文旅行业安全。每天可答一轮，取最好成绩。",
-        rules=[
-            quizzes.RuleSpec(count=10, type="single", points=4),
-            quizzes.RuleSpec(count=6, type="multiple", points=5),
-            quizzes.RuleSpec(count=10, type="true_false", points=3),
-        ],
         time_limit_seconds=20 * 60,
         opens_at=now - timedelta(days=1),
         closes_at=now + timedelta(days=30),
@@ -71,22 +66,25 @@ def seed_demo(now: datetime, *, hash_method: str) -> list[tuple[str, str, str]]:
         pass_score=60,
         shuffle_options=True,
         review_policy="immediate",
-        created_by=trainer,
     )
+    quizzes.create_quiz(contest, [
+        quizzes.RuleSpec(count=10, type="single", points=4),
+        quizzes.RuleSpec(count=6, type="multiple", points=5),
+        quizzes.RuleSpec(count=10, type="true_false", points=3),
+    ], trainer, now)
     fire = db.session.scalar(select(Category).where(Category.name == "消防安全"))
-    quizzes.create_quiz(
+    fire_quiz = quizzes.QuizSettings(
         title="消防安全专项测验",
         description="消防安全知识小测验，不限次数，多选题选对但不全得一半分。",
-        rules=[
-            quizzes.RuleSpec(count=6, category_id=fire.id, type="single", points=10),
-            quizzes.RuleSpec(count=4, category_id=fire.id, type="multiple", points=10),
-        ],
         time_limit_seconds=10 * 60,
         max_attempts=None,
         pass_score=60,
         multiple_choice_scoring="partial",
-        created_by=trainer,
     )
+    quizzes.create_quiz(fire_quiz, [
+        quizzes.RuleSpec(count=6, category_id=fire.id, type="single", points=10),
+        quizzes.RuleSpec(count=4, category_id=fire.id, type="multiple", points=10),
+    ], trainer, now)
     category_ids = dict(db.session.execute(select(Category.name, Category.id)).all())
-    levels.seed_demo_series(trainer, category_ids)
+    levels.seed_demo_series(trainer, category_ids, now)
     return logins

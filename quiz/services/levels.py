@@ -18,20 +18,19 @@ This module imports models and the quiz service only (``attempts`` imports it).
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Attempt, LevelSeries, Quiz, Unit, User
+from ..models import MAX_TIME_LIMIT_SECONDS, Attempt, LevelSeries, Quiz, Unit, User
 from . import quizzes
-from .quizzes import MAX_TIME_LIMIT_SECONDS, RuleSpec
+from .quizzes import RuleSpec
 
 #: (minimum score share, stars) for a passed level, best first
 STAR_THRESHOLDS = ((0.9, 3), (0.75, 2), (0.0, 1))
-#: a level "without" a time limit: the longest a quiz may have
-UNLIMITED_SECONDS = MAX_TIME_LIMIT_SECONDS
 #: points per question in a level: a 10-question level scores out of 100
 LEVEL_POINTS_PER_QUESTION = 10
 MAX_LEVELS_PER_SERIES = 50
@@ -50,10 +49,6 @@ def stars_for(score: float | None, max_score: float, passed: bool | None) -> int
         if share >= threshold - 1e-9:
             return stars
     return 1
-
-
-def is_unlimited(quiz: Quiz) -> bool:
-    return quiz.time_limit_seconds >= UNLIMITED_SECONDS
 
 
 # ---------------------------------------------------------------- series and levels (trainers)
@@ -103,6 +98,7 @@ def add_level(
     pass_percent: int,
     time_limit_seconds: int | None,
     created_by: User | None,
+    now: datetime,
     description: str = "",
     points_per_question: int = LEVEL_POINTS_PER_QUESTION,
 ) -> Quiz:
@@ -115,18 +111,16 @@ def add_level(
     rules = [RuleSpec(count=r.count, category_id=r.category_id, type=r.type, difficulty=r.difficulty,
                       points=points_per_question) for r in rules]
     max_score = sum(r.count for r in rules) * points_per_question
-    quiz = quizzes.create_quiz(
+    settings = quizzes.QuizSettings(
         title=title,
         description=description,
-        rules=rules,
-        time_limit_seconds=time_limit_seconds or UNLIMITED_SECONDS,
-        created_by=created_by,
+        time_limit_seconds=time_limit_seconds or MAX_TIME_LIMIT_SECONDS,
         max_attempts=None,
         pass_score=math.ceil(max_score * pass_percent / 100),
         shuffle_questions=True,
         review_policy="immediate",
-        is_published=series.is_published,
     )
+    quiz = quizzes.create_quiz(settings, rules, created_by, now, is_published=series.is_published)
     quiz.kind = "level"
     quiz.series_id = series.id
     quiz.position = (levels[-1].position + 1) if levels else 1
@@ -333,7 +327,7 @@ def unit_progress(series: LevelSeries) -> list[UnitProgress]:
 # ---------------------------------------------------------------- demo
 
 
-def seed_demo_series(created_by: User | None, category_ids: dict[str, int]) -> LevelSeries:
+def seed_demo_series(created_by: User | None, category_ids: dict[str, int], now: datetime) -> LevelSeries:
     """A published five-level series over the built-in bank's categories (for `make run`)."""
     series = create_series(
         "安全知识闯关",
@@ -349,6 +343,6 @@ def seed_demo_series(created_by: User | None, category_ids: dict[str, int]) -> L
     ]
     for title, category in plan:
         add_level(series, title=title, rules=[RuleSpec(count=5, category_id=category_ids.get(category))],
-                  pass_percent=60, time_limit_seconds=None, created_by=created_by)
+                  pass_percent=60, time_limit_seconds=None, created_by=created_by, now=now)
     set_series_published(series, True)
     return series

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ..errors import InsufficientQuestions, InvalidAnswer, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Category, NotebookEntry, PracticeItem, PracticeSession, Question, TrainingAnswer, User
-from .grading import grade_answer
+from .grading import choice_problem, grade_answer
 from .mastery import Result
 from .notebook import record_results
 
@@ -139,13 +139,12 @@ def answer_item(session: PracticeSession, position: int, selected: list[int], no
     if session.finished_at is not None:
         raise ValidationFailed("本轮练习已结束，请开始新一轮", code="practice_finished")
     question = db.session.get(Question, item.question_id)
-    chosen = sorted(set(selected))
-    if not chosen:
+    if not selected:
         raise InvalidAnswer("请先选择答案")
-    if len(chosen) != len(selected) or any(not 0 <= i < len(question.options) for i in chosen):
-        raise InvalidAnswer("所选选项不属于该题")
-    if question.type in ("single", "true_false") and len(chosen) > 1:
-        raise InvalidAnswer("单选题和判断题只能选择一个选项")
+    problem = choice_problem(question.type, selected, len(question.options))
+    if problem:
+        raise InvalidAnswer(problem)
+    chosen = sorted(selected)
     is_correct, _points = grade_answer(question.type, question.correct, chosen, question.points)
     item.selected = chosen
     item.is_correct = is_correct

@@ -1,20 +1,20 @@
-"""Quizzes: creation with validated draw rules, and the draw itself."""
+"""Quizzes: the quiz and draw-rule rules, creation, and the draw itself."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 
 from question_bank import QUESTION_TYPES
 
-from ..errors import InsufficientQuestions, NotFound, ValidationFailed
+from ..errors import DomainError, InsufficientQuestions, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import REVIEW_POLICIES, SCORING_POLICIES, Category, Question, Quiz, QuizRule, User
+from ..models import MAX_TIME_LIMIT_SECONDS, REVIEW_POLICIES, SCORING_POLICIES, Category, Question, Quiz, QuizRule, User
+from .audit import record_audit
 
-MAX_TIME_LIMIT_SECONDS = 24 * 3600
 MAX_QUESTIONS_PER_QUIZ = 500
 
 
@@ -86,39 +86,92 @@ def draw_question_ids(rules, rng: random.Random) -> list[tuple[int, int | None]]
     return [(qid, rules[i].points) for i in range(len(rules)) for qid in picked[i]]
 
 
-def validate_rule_specs(specs: list[RuleSpec]) -> None:
-    """Refuse malformed rules and rules the active bank cannot satisfy (say which)."""
+@dataclass
+class RuleCheck:
+    number: int
+    spec: RuleSpec
+    description: str
+    available: int
+    #: this rule's problem in Chinese, None when it is fine
+    problem: str | None = None
+
+
+@dataclass
+class RulesCheck:
+    """What the rules would give: totals, per-rule availability, and the problems found."""
+
+    rules: list[RuleCheck] = field(default_factory=list)
+    question_count: int = 0
+    max_score: float = 0
+    problems: list[str] = field(default_factory=list)
+    #: the first problem as the error to raise (with its rule number), None when the rules are fine
+    error: DomainError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.rules)
+
+    def refuse(self, error: DomainError) -> None:
+        self.problems.append(error.message)
+        if self.error is None:
+            self.error = error
+
+
+def _malformed(number: int, spec: RuleSpec, known_categories) -> str | None:
+    if spec.category_id is not None and spec.category_id not in known_categories:
+        return f"第 {number} 条规则的分类不存在"
+    if spec.type is not None and spec.type not in QUESTION_TYPES:
+        return f"第 {number} 条规则的题型无效"
+    if spec.difficulty is not None and spec.difficulty not in (1, 2, 3):
+        return f"第 {number} 条规则的难度应为 1-3"
+    if not 1 <= spec.count <= MAX_QUESTIONS_PER_QUIZ:
+        return f"第 {number} 条规则的题数应为 1-{MAX_QUESTIONS_PER_QUIZ}"
+    if spec.points is not None and not 1 <= spec.points <= 100:
+        return f"第 {number} 条规则的每题分值应为 1-100"
+    if spec.question_id is not None and spec.count != 1:
+        return f"第 {number} 条规则是固定题目，题数应为 1"
+    return None
+
+
+def check_rules(specs: list[RuleSpec]) -> RulesCheck:
+    """The draw-rule rule: each rule well formed and satisfiable by the active bank, and all of
+    them together (rules can overlap).  Collects every problem (live totals, form errors);
+    :func:`validate_rule_specs` raises the first."""
+    result = RulesCheck(question_count=sum(spec.count for spec in specs))
     if not specs:
-        raise ValidationFailed("至少需要一条抽题规则", field="rules")
-    known_categories = set(db.session.scalars(select(Category.id)))
-    for number, spec in enumerate(specs, start=1):
-        if spec.category_id is not None and spec.category_id not in known_categories:
-            raise ValidationFailed(f"第 {number} 条规则的分类不存在", field="rules", rule=number)
-        if spec.type is not None and spec.type not in QUESTION_TYPES:
-            raise ValidationFailed(f"第 {number} 条规则的题型无效", field="rules", rule=number)
-        if spec.difficulty is not None and spec.difficulty not in (1, 2, 3):
-            raise ValidationFailed(f"第 {number} 条规则的难度应为 1-3", field="rules", rule=number)
-        if not 1 <= spec.count <= MAX_QUESTIONS_PER_QUIZ:
-            raise ValidationFailed(f"第 {number} 条规则的题数应为 1-{MAX_QUESTIONS_PER_QUIZ}", field="rules", rule=number)
-        if spec.points is not None and not 1 <= spec.points <= 100:
-            raise ValidationFailed(f"第 {number} 条规则的每题分值应为 1-100", field="rules", rule=number)
-        if spec.question_id is not None and spec.count != 1:
-            raise ValidationFailed(f"第 {number} 条规则是固定题目，题数应为 1", field="rules", rule=number)
-    if sum(spec.count for spec in specs) > MAX_QUESTIONS_PER_QUIZ:
-        raise ValidationFailed(f"一份试卷最多 {MAX_QUESTIONS_PER_QUIZ} 题", field="rules")
+        result.refuse(ValidationFailed("至少需要一条抽题规则或一道固定题目", field="rules"))
+        return result
     names = dict(db.session.execute(select(Category.id, Category.name)).all())
     for number, spec in enumerate(specs, start=1):
-        available = len(candidate_ids(spec))
-        if available < spec.count:
-            raise InsufficientQuestions(
-                f"第 {number} 条抽题规则（{spec.describe(names)}）需要 {spec.count} 题，"
-                f"题库中可用的只有 {available} 题",
-                rule=number,
-                needed=spec.count,
-                available=available,
-            )
-    # Rules can overlap; a trial draw proves they can all be met together.
-    draw_question_ids(specs, random.Random(0))
+        malformed = _malformed(number, spec, names)
+        available = 0 if malformed else len(candidate_ids(spec))
+        check = RuleCheck(number, spec, spec.describe(names), available, malformed)
+        if malformed:
+            result.refuse(ValidationFailed(malformed, field="rules", rule=number))
+        elif available < spec.count:
+            check.problem = (f"第 {number} 条规则（{check.description}）需要 {spec.count} 题，"
+                             f"题库中可用的只有 {available} 题")
+            result.refuse(InsufficientQuestions(check.problem, rule=number, needed=spec.count, available=available))
+        result.rules.append(check)
+    if result.question_count > MAX_QUESTIONS_PER_QUIZ:
+        result.refuse(ValidationFailed(f"一份试卷最多 {MAX_QUESTIONS_PER_QUIZ} 题，当前共 {result.question_count} 题",
+                                       field="rules"))
+    if result.error is None:
+        try:
+            draw_question_ids(specs, random.Random(0))
+        except InsufficientQuestions as error:
+            # Each rule alone is satisfiable, but overlapping rules compete for the same questions.
+            error.message = f"规则之间有重叠，合在一起无法满足：{error.message}"
+            result.refuse(error)
+    result.max_score = rules_max_score(specs)
+    return result
+
+
+def validate_rule_specs(specs: list[RuleSpec]) -> None:
+    """Refuse malformed rules and rules the active bank cannot satisfy (say which)."""
+    check = check_rules(specs)
+    if check.error is not None:
+        raise check.error
 
 
 def category_id_by_name(name: str) -> int:
@@ -128,75 +181,106 @@ def category_id_by_name(name: str) -> int:
     return category_id
 
 
-def create_quiz(
-    *,
-    title: str,
-    rules: list[RuleSpec],
-    time_limit_seconds: int,
-    created_by: User | None,
-    description: str = "",
-    opens_at: datetime | None = None,
-    closes_at: datetime | None = None,
-    max_attempts: int | None = 1,
-    max_attempts_per_day: int | None = None,
-    pass_score: float = 0,
-    shuffle_questions: bool = True,
-    shuffle_options: bool = False,
-    multiple_choice_scoring: str = "all_or_nothing",
-    review_policy: str = "immediate",
-    is_published: bool = True,
-) -> Quiz:
-    title = (title or "").strip()
-    if not title or len(title) > 200:
+@dataclass
+class QuizSettings:
+    """Everything about a quiz except its rules."""
+
+    title: str
+    time_limit_seconds: int
+    description: str = ""
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    max_attempts: int | None = 1
+    max_attempts_per_day: int | None = None
+    pass_score: float = 0
+    shuffle_questions: bool = True
+    shuffle_options: bool = False
+    multiple_choice_scoring: str = "all_or_nothing"
+    review_policy: str = "immediate"
+
+    @classmethod
+    def of(cls, quiz: Quiz) -> QuizSettings:
+        return cls(**{name: getattr(quiz, name) for name in cls.__dataclass_fields__})
+
+
+def _check_pinned(specs: list[RuleSpec], already_pinned: set[int]) -> None:
+    """Fixed-paper questions must exist, appear once, and be active when newly added."""
+    pinned = [spec.question_id for spec in specs if spec.question_id is not None]
+    if len(pinned) != len(set(pinned)):
+        raise ValidationFailed("固定题目中有重复的题目", field="fixed_questions")
+    if not pinned:
+        return
+    found = dict(db.session.execute(select(Question.id, Question.is_active).where(Question.id.in_(pinned))).all())
+    for question_id in pinned:
+        if question_id not in found:
+            raise ValidationFailed(f"固定题目 #{question_id} 不存在", field="fixed_questions")
+        if not found[question_id] and question_id not in already_pinned:
+            raise ValidationFailed(f"固定题目 #{question_id} 已停用，不能加入试卷", field="fixed_questions")
+
+
+def validate_quiz(
+    settings: QuizSettings, specs: list[RuleSpec], already_pinned: frozenset[int] = frozenset(), *,
+    rules_changed: bool = True,
+) -> None:
+    """The quiz rule, for every way a quiz is made (web, API, levels, demo): refuse bad settings
+    and rules with the field they concern.
+
+    Unchanged rules are not checked against the bank again: a quiz whose bank shrank can
+    still get a new title or window (publishing checks the rules anew).
+    """
+    if not (settings.title or "").strip() or len(settings.title.strip()) > 200:
         raise ValidationFailed("标题不能为空且不超过 200 个字符", field="title")
-    if len(description or "") > 5000:
+    if len(settings.description or "") > 5000:
         raise ValidationFailed("说明不能超过 5000 个字符", field="description")
-    if not 30 <= time_limit_seconds <= MAX_TIME_LIMIT_SECONDS:
+    if not 30 <= settings.time_limit_seconds <= MAX_TIME_LIMIT_SECONDS:
         raise ValidationFailed("答题时长应在 30 秒到 24 小时之间", field="time_limit_seconds")
-    if opens_at and closes_at and closes_at <= opens_at:
+    if settings.opens_at and settings.closes_at and settings.closes_at <= settings.opens_at:
         raise ValidationFailed("结束时间必须晚于开始时间", field="closes_at")
-    if max_attempts is not None and not 1 <= max_attempts <= 1000:
-        raise ValidationFailed("总答题次数应为 1-1000", field="max_attempts")
-    if max_attempts_per_day is not None and not 1 <= max_attempts_per_day <= 1000:
-        raise ValidationFailed("每日答题次数应为 1-1000", field="max_attempts_per_day")
-    if multiple_choice_scoring not in SCORING_POLICIES:
+    for name, label in (("max_attempts", "总答题次数"), ("max_attempts_per_day", "每日答题次数")):
+        value = getattr(settings, name)
+        if value is not None and not 1 <= value <= 1000:
+            raise ValidationFailed(f"{label}应为 1-1000", field=name)
+    if settings.multiple_choice_scoring not in SCORING_POLICIES:
         raise ValidationFailed("多选题计分方式应为 all_or_nothing 或 partial", field="multiple_choice_scoring")
-    if review_policy not in REVIEW_POLICIES:
+    if settings.review_policy not in REVIEW_POLICIES:
         raise ValidationFailed("答案解析公布方式应为 immediate、after_close 或 never", field="review_policy")
-    validate_rule_specs(rules)
-    max_score = _max_score(rules)
-    if not 0 <= pass_score <= max_score:
+    if rules_changed:
+        _check_pinned(specs, set(already_pinned))
+        validate_rule_specs(specs)
+    max_score = rules_max_score(specs)
+    if not 0 <= settings.pass_score <= max_score:
         raise ValidationFailed(f"及格分应在 0 到总分 {max_score:g} 之间", field="pass_score")
-    quiz = Quiz(
-        title=title,
-        description=description or "",
-        time_limit_seconds=time_limit_seconds,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        max_attempts=max_attempts,
-        max_attempts_per_day=max_attempts_per_day,
-        pass_score=pass_score,
-        shuffle_questions=shuffle_questions,
-        shuffle_options=shuffle_options,
-        multiple_choice_scoring=multiple_choice_scoring,
-        review_policy=review_policy,
-        is_published=is_published,
-        created_by_id=created_by.id if created_by else None,
-    )
-    quiz.rules = [
-        QuizRule(
-            position=position,
-            category_id=spec.category_id,
-            type=spec.type,
-            difficulty=spec.difficulty,
-            count=spec.count,
-            points=spec.points,
-            question_id=spec.question_id,
-        )
-        for position, spec in enumerate(rules)
+
+
+def rules_text(specs: list[RuleSpec]) -> list[str]:
+    names = dict(db.session.execute(select(Category.id, Category.name)).all())
+    return [
+        f"{spec.describe(names)} × {spec.count}" + (f"，每题 {spec.points} 分" if spec.points else "")
+        for spec in specs
     ]
+
+
+def rule_rows(specs: list[RuleSpec]) -> list[QuizRule]:
+    """The saved form of draw rules, in their order."""
+    return [
+        QuizRule(position=position, category_id=spec.category_id, type=spec.type, difficulty=spec.difficulty,
+                 count=spec.count, points=spec.points, question_id=spec.question_id)
+        for position, spec in enumerate(specs)
+    ]
+
+
+def create_quiz(settings: QuizSettings, rules: list[RuleSpec], actor: User | None, now: datetime, *,
+                is_published: bool = True) -> Quiz:
+    """Create a quiz (validated, audited): the one operation behind the web builder, the API,
+    levels and the demo."""
+    validate_quiz(settings, rules)
+    quiz = Quiz(**{**asdict(settings), "title": settings.title.strip(), "description": settings.description or ""},
+                is_published=is_published, created_by_id=actor.id if actor else None, created_at=now)
+    quiz.rules = rule_rows(rules)
     db.session.add(quiz)
     db.session.flush()
+    record_audit(actor, "quiz.create", "quiz", quiz.id, f"新建测验“{quiz.title}”", now,
+                 {"settings": asdict(settings), "rules": rules_text(rules)})
     return quiz
 
 

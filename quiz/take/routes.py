@@ -8,9 +8,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 
 from ..auth_setup import roles_required
-from ..database import begin_write
+from ..database import atomic, write_block
 from ..errors import DomainError
-from ..extensions import db
 from ..services import attempts, quizzes
 from ..services.clock import now_utc
 from ..services.quizzes import quiz_max_score
@@ -23,11 +22,10 @@ class ActionForm(FlaskForm):
 
 def _own_attempt_finalizing(attempt_id: int):
     now = now_utc()
-    attempt = attempts.get_own_attempt(attempt_id, current_user)
-    if attempts.is_overdue(attempt, now):
-        begin_write()
-        attempts.finalize_if_expired(attempt, now)
-        db.session.commit()
+    attempt = attempts.get_own_attempt(attempt_id, current_user.id)
+    if attempt.is_overdue(now):
+        with write_block():
+            attempts.finalize_if_expired(attempt, now)
     return attempt, now
 
 
@@ -71,12 +69,11 @@ def start(quiz_id: int):
         return redirect(url_for("take.quiz_detail", quiz_id=quiz_id))
     quiz = quizzes.get_quiz(quiz_id)
     try:
-        attempt, _created = attempts.start_attempt(current_user, quiz, now_utc())
+        with atomic():
+            attempt, _created = attempts.start_attempt(current_user, quiz, now_utc())
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "warning")
         return redirect(url_for("take.quiz_detail", quiz_id=quiz_id))
-    db.session.commit()
     return redirect(url_for("take.attempt", attempt_id=attempt.id))
 
 
@@ -105,9 +102,8 @@ def submit(attempt_id: int):
     if not form.validate_on_submit():
         flash("页面已过期，请重新提交。", "warning")
         return redirect(url_for("take.attempt", attempt_id=attempt_id))
-    attempt = attempts.get_own_attempt(attempt_id, current_user)
+    attempt = attempts.get_own_attempt(attempt_id, current_user.id)
     attempts.submit_attempt(attempt, now_utc())
-    db.session.commit()
     return redirect(url_for("take.result", attempt_id=attempt_id))
 
 

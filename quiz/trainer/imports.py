@@ -8,9 +8,8 @@ from flask_login import current_user
 from question_bank import FileRejected
 
 from ..auth_setup import roles_required
-from ..database import begin_write, read_only_until_needed
+from ..database import atomic, reads_first, write_block
 from ..errors import DomainError
-from ..extensions import db
 from ..services import question_import
 from ..services.clock import now_utc
 from ..services.pending_imports import ImportExpired, discard_pending_import, get_pending_import
@@ -20,13 +19,13 @@ from .forms import ActionForm, ConfirmImportForm, UploadForm
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])
+@reads_first
 @roles_required("trainer", "admin")
 def import_upload():
     """Step 1: choose a file.  It is read and checked before the database is touched."""
     form = UploadForm()
     status = 200
     if form.validate_on_submit():
-        read_only_until_needed()
         upload = form.file.data
         try:
             payload = question_import.parse_question_upload(upload.filename or "", upload.read())
@@ -34,9 +33,9 @@ def import_upload():
             add_field_error(form.file, rejected.message)
             status = 413 if rejected.code == "too_large" else 422
         else:
-            begin_write()
-            pending = question_import.store_question_upload(current_user, upload.filename or "", payload, now_utc())
-            db.session.commit()
+            with write_block():
+                pending = question_import.store_question_upload(current_user, upload.filename or "", payload,
+                                                                now_utc())
             return redirect(url_for("trainer.import_preview", token=pending.id))
     elif form.is_submitted():
         status = 422
@@ -62,6 +61,7 @@ def import_preview(token: str):
 
 
 @bp.post("/imports/<token>/confirm")
+@reads_first
 @roles_required("trainer", "admin")
 def import_confirm(token: str):
     """Step 3: write every row, or none."""
@@ -69,23 +69,17 @@ def import_confirm(token: str):
     if not form.validate_on_submit():
         flash("请选择重复题目的处理方式后再确认（页面可能已过期，请刷新）。", "warning")
         return redirect(url_for("trainer.import_preview", token=token))
-    read_only_until_needed()
     try:
-        pending = _pending(token)
-        records = question_import.records_of(pending)  # decoded before the write lock is taken
-        begin_write()
-        pending = _pending(token)
-        summary = question_import.confirm_question_import(pending, records, form.on_duplicate.data,
-                                                          current_user, now_utc())
+        records = question_import.records_of(_pending(token))  # decoded before the write lock is taken
+        with write_block():
+            summary = question_import.confirm_question_import(_pending(token), records, form.on_duplicate.data,
+                                                              current_user, now_utc())
     except ImportExpired as expired:
-        db.session.rollback()
         flash(expired.message, "warning")
         return redirect(url_for("trainer.import_upload"))
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("trainer.import_preview", token=token))
-    db.session.commit()
     flash(
         f"导入完成：新增 {summary.imported} 题，更新 {summary.updated} 题，跳过重复 {summary.skipped_duplicates} 题。",
         "success",
@@ -99,10 +93,10 @@ def import_cancel(token: str):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            discard_pending_import(_pending(token))
+            with atomic():
+                discard_pending_import(_pending(token))
         except DomainError:
-            db.session.rollback()
+            pass
         else:
-            db.session.commit()
             flash("已取消本次导入，题库没有任何变化。", "info")
     return redirect(url_for("trainer.import_upload"))

@@ -9,6 +9,7 @@ from question_bank import QUESTION_TYPES, records_to_xlsx, template_xlsx
 from question_bank.model import OPTION_LETTERS
 
 from ..auth_setup import roles_required
+from ..database import atomic
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..models import Category, Question
@@ -132,12 +133,11 @@ def question_new():
             return _edit_page(form, None, preview=record)
         if record is not None:
             try:
-                question = question_admin.create_question(record, current_user, now_utc())
+                with atomic():
+                    question = question_admin.create_question(record, current_user, now_utc())
             except DomainError as error:
-                db.session.rollback()
                 show_domain_error(form, error, {"题干": form.stem, "name": form.new_category}, form.stem)
             else:
-                db.session.commit()
                 flash(f"已添加题目 #{question.id}", "success")
                 return redirect(url_for("trainer.question_detail", question_id=question.id))
     return _edit_page(form, None)
@@ -154,12 +154,11 @@ def question_edit(question_id: int):
             return _edit_page(form, question, preview=record)
         if record is not None:
             try:
-                changes = question_admin.update_question(question, record, current_user, now_utc())
+                with atomic():
+                    changes = question_admin.update_question(question, record, current_user, now_utc())
             except DomainError as error:
-                db.session.rollback()
                 show_domain_error(form, error, {"题干": form.stem, "name": form.new_category}, form.stem)
             else:
-                db.session.commit()
                 flash("已保存修改" if changes else "没有需要保存的修改", "success" if changes else "info")
                 return redirect(url_for("trainer.question_detail", question_id=question_id))
     return _edit_page(form, question)
@@ -187,12 +186,11 @@ def _question_action(question_id: int, action) -> object:
         return redirect(url_for("trainer.question_detail", question_id=question_id))
     question = _get_question(question_id)
     try:
-        message = action(question)
+        with atomic():
+            message = action(question)
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("trainer.question_detail", question_id=question_id))
-    db.session.commit()
     flash(message, "success")
     return None
 
@@ -262,12 +260,11 @@ def categories():
     form = CategoryForm(prefix="new")
     if form.validate_on_submit():
         try:
-            category = question_admin.create_category(form.name.data, current_user, now_utc())
+            with atomic():
+                category = question_admin.create_category(form.name.data, current_user, now_utc())
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error, {"name": form.name}, form.name)
         else:
-            db.session.commit()
             flash(f"已新增分类“{category.name}”", "success")
             return redirect(url_for("trainer.categories"))
     return render_template("trainer/categories.html", form=form, rows=category_counts())
@@ -282,12 +279,11 @@ def category_rename(category_id: int):
     form = CategoryForm(prefix=f"c{category_id}")
     if form.validate_on_submit():
         try:
-            question_admin.rename_category(category, form.name.data, current_user, now_utc())
+            with atomic():
+                question_admin.rename_category(category, form.name.data, current_user, now_utc())
         except DomainError as error:
-            db.session.rollback()
             flash(error.message, "danger")
         else:
-            db.session.commit()
             flash("已重命名分类", "success")
     else:
         flash("；".join(message for messages in form.errors.values() for message in messages) or "请重试", "danger")

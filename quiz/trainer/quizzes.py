@@ -9,13 +9,15 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth_setup import roles_required
+from ..database import atomic
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Question, Quiz
 from ..services import quiz_builder
+from ..services import quizzes as quiz_service
 from ..services.clock import in_campaign_tz_if_naive, now_utc, to_campaign_tz
-from ..services.quiz_builder import FROZEN_SETTINGS, QuizSettings
-from ..services.quizzes import RuleSpec, get_quiz
+from ..services.quiz_builder import FROZEN_SETTINGS
+from ..services.quizzes import QuizSettings, RuleSpec, get_quiz
 from ..services.question_admin import category_choices
 from . import bp
 from .common import add_field_error, show_domain_error
@@ -131,9 +133,9 @@ def _field_map(form: QuizForm) -> dict:
     }
 
 
-def _check(form: QuizForm, pairs) -> quiz_builder.RulesCheck:
+def _check(form: QuizForm, pairs) -> quiz_service.RulesCheck:
     """Check the rules against the bank and put each problem under its row."""
-    check = quiz_builder.check_rules([spec for spec, _, _ in pairs])
+    check = quiz_service.check_rules([spec for spec, _, _ in pairs])
     for rule_check, (_, field, _) in zip(check.rules, pairs):
         if rule_check.problem:
             add_field_error(field, rule_check.problem)
@@ -161,15 +163,12 @@ def _save(form: QuizForm, quiz: Quiz | None):
     if not form.validate_on_submit():
         errors = ["页面已过期（安全令牌失效），请刷新后重试"] if "csrf_token" in form.errors else []
         return _render(form, quiz, general_errors=errors, status=422)
-    frozen = quiz is not None and quiz_builder.is_frozen(quiz)
     settings = _settings(form)
     pairs = _specs_with_fields(form)
-    if frozen:
-        # Frozen inputs are disabled in the page; keep the saved values whatever is posted.
-        saved = QuizSettings.of(quiz)
-        for name in FROZEN_SETTINGS:
-            setattr(settings, name, getattr(saved, name))
-        pairs = [(spec, form.fixed_questions, None) for spec in quiz_builder.rule_specs_of(quiz)]
+    if quiz is not None and quiz_builder.is_frozen(quiz):
+        # Frozen inputs are disabled in the page: whatever is posted, they keep their saved values.
+        settings, specs = quiz_builder.keep_frozen(quiz, settings, [spec for spec, _, _ in pairs])
+        pairs = [(spec, form.fixed_questions, None) for spec in specs]
     specs = [spec for spec, _, _ in pairs]
     rules_changed = quiz is None or specs != quiz_builder.rule_specs_of(quiz)
     if rules_changed or form.check.data:
@@ -180,19 +179,19 @@ def _save(form: QuizForm, quiz: Quiz | None):
             return _render(form, quiz, check=check, general_errors=general, status=422, pairs=pairs)
     else:
         # Unchanged rules do not block other edits; the quiz page shows what the bank lacks.
-        check = quiz_builder.check_rules(specs)
+        check = quiz_service.check_rules(specs)
     if form.check.data:
         sample = quiz_builder.sample_draw(specs, random.Random(), shuffle=settings.shuffle_questions)
         return _render(form, quiz, check=check, sample=sample, pairs=pairs)
     try:
-        if quiz is None:
-            quiz = quiz_builder.create_quiz_draft(settings, specs, current_user, now_utc())
-            message = "已保存测验（未发布）。检查无误后请点击“发布”。"
-        else:
-            changes = quiz_builder.update_quiz(quiz, settings, specs, current_user, now_utc())
-            message = "已保存修改" if changes else "没有需要保存的修改"
+        with atomic():
+            if quiz is None:
+                quiz = quiz_service.create_quiz(settings, specs, current_user, now_utc(), is_published=False)
+                message = "已保存测验（未发布）。检查无误后请点击“发布”。"
+            else:
+                changes = quiz_builder.update_quiz(quiz, settings, specs, current_user, now_utc())
+                message = "已保存修改" if changes else "没有需要保存的修改"
     except DomainError as error:
-        db.session.rollback()
         general: list[str] = []
         fields = _field_map(form)
         if error.extra.get("field") in fields:
@@ -200,7 +199,6 @@ def _save(form: QuizForm, quiz: Quiz | None):
         else:
             general.append(error.message)
         return _render(form, quiz, check=check, general_errors=general, status=422, pairs=pairs)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("trainer.quiz_detail", quiz_id=quiz.id))
 
@@ -228,7 +226,7 @@ def quiz_edit(quiz_id: int):
     form = _new_form(quiz)
     if request.method == "GET":
         pairs = _specs_with_fields(form)
-        return _render(form, quiz, check=quiz_builder.check_rules([spec for spec, _, _ in pairs]), pairs=pairs)
+        return _render(form, quiz, check=quiz_service.check_rules([spec for spec, _, _ in pairs]), pairs=pairs)
     return _save(form, quiz)
 
 
@@ -242,7 +240,7 @@ def quiz_detail(quiz_id: int):
     return render_template(
         "trainer/quiz_detail.html",
         quiz=quiz,
-        check=quiz_builder.check_rules(specs),
+        check=quiz_service.check_rules(specs),
         attempt_count=quiz_builder.attempt_count(quiz),
         previous=db.session.get(Quiz, quiz.previous_version_id) if quiz.previous_version_id else None,
         versions=versions,
@@ -276,7 +274,7 @@ def quiz_rule_check():
         parse_question_ids(form.fixed_questions.data)
     except ValueError as error:
         problems.append(str(error))
-    check = quiz_builder.check_rules([spec for spec, _, _ in pairs])
+    check = quiz_service.check_rules([spec for spec, _, _ in pairs])
     return jsonify({
         "question_count": check.question_count,
         "max_score": check.max_score,
@@ -297,12 +295,11 @@ def _quiz_action(quiz_id: int, action, success: str):
         flash("页面已过期，请重试。", "warning")
         return redirect(url_for("trainer.quiz_detail", quiz_id=quiz_id))
     try:
-        result = action(quiz)
+        with atomic():
+            result = action(quiz)
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("trainer.quiz_detail", quiz_id=quiz_id))
-    db.session.commit()
     flash(success, "success")
     target = result if isinstance(result, Quiz) else quiz
     return redirect(url_for("trainer.quiz_edit" if result is not None else "trainer.quiz_detail", quiz_id=target.id))

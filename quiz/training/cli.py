@@ -26,6 +26,6 @@ def seed_levels_command(username):
     """Create the demo 安全知识闯关 series (five levels over the built-in bank)."""
     creator = db.session.scalar(select(User).where(User.username == username))
     category_ids = dict(db.session.execute(select(Category.name, Category.id)).all())
-    series = levels.seed_demo_series(creator, category_ids)
+    series = levels.seed_demo_series(creator, category_ids, now_utc())
     db.session.commit()
     click.echo(f"已创建闯关“{series.title}”（{len(levels.series_levels(series))} 关）")

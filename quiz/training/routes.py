@@ -1,8 +1,8 @@
 """Training pages: thin views over services/practice, notebook, mastery, levels, certificates.
 
-Every state change is a POST form with CSRF; each request commits once.  Pages that
-would only read, but find contest attempts whose answers may now go into the notebook
-(review allowed since), take the write lock first (``begin_write``).
+Every state change is a POST form with CSRF; each request is one transaction (quiz.database).
+Pages that would only read, but find contest attempts whose answers may now go into the
+notebook (review allowed since), write them in a ``write_block``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 
 from ..auth_setup import roles_required
-from ..database import begin_write
+from ..database import atomic, write_block
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Attempt, Category, NotebookEntry, Question, Quiz
@@ -33,9 +33,8 @@ TRAINER_ROLES = ("trainer", "admin")
 def sync_notebook(now) -> None:
     """Harvest the user's finalized attempts whose review became allowed since (writes only if needed)."""
     if notebook.has_unharvested(current_user, now):
-        begin_write()
-        notebook.sync_user(current_user, now)
-        db.session.commit()
+        with write_block():
+            notebook.sync_user(current_user, now)
 
 
 def _category_choices(all_label: str = "全部分类") -> list[tuple[int, str]]:
@@ -68,7 +67,6 @@ def _training_globals():
 
 
 def _flash_error(error: DomainError) -> None:
-    db.session.rollback()
     flash(error.message, "warning")
 
 
@@ -96,13 +94,13 @@ def practice_start():
         flash("请选择练习范围和题数。", "warning")
         return redirect(url_for("training.index"))
     try:
-        session = practice.start_session(
-            current_user, now_utc(), count=form.count.data, category_id=form.category_id.data or None
-        )
+        with atomic():
+            session = practice.start_session(
+                current_user, now_utc(), count=form.count.data, category_id=form.category_id.data or None
+            )
     except DomainError as error:
         _flash_error(error)
         return redirect(url_for("training.index"))
-    db.session.commit()
     return redirect(url_for("training.practice_session", session_id=session.id))
 
 
@@ -139,11 +137,11 @@ def practice_answer(session_id: int):
     if position is None:
         abort(400)
     try:
-        practice.answer_item(session, position, selected, now_utc())
+        with atomic():
+            practice.answer_item(session, position, selected, now_utc())
     except DomainError as error:
         _flash_error(error)
         return redirect(url_for("training.practice_session", session_id=session_id))
-    db.session.commit()
     return redirect(url_for("training.practice_feedback", session_id=session_id, position=position))
 
 
@@ -199,12 +197,12 @@ def notebook_practice():
         flash("请选择范围和题数。", "warning")
         return redirect(url_for("training.notebook_view"))
     try:
-        session = practice.start_session(current_user, now_utc(), count=form.count.data,
-                                         category_id=form.category_id.data or None, mode="notebook")
+        with atomic():
+            session = practice.start_session(current_user, now_utc(), count=form.count.data,
+                                             category_id=form.category_id.data or None, mode="notebook")
     except DomainError as error:
         _flash_error(error)
         return redirect(url_for("training.notebook_view"))
-    db.session.commit()
     return redirect(url_for("training.practice_session", session_id=session.id))
 
 
@@ -226,7 +224,6 @@ def series_detail(series_id: int):
         "training/series.html",
         progress=levels.series_progress(current_user, series),
         form=ActionForm(),
-        is_unlimited=levels.is_unlimited,
         can_manage=current_user.role in TRAINER_ROLES,
     )
 
@@ -241,11 +238,11 @@ def level_start(series_id: int, quiz_id: int):
     series = levels.get_series(series_id)
     level = levels.get_level(series, quiz_id)
     try:
-        attempt, _created = attempts.start_attempt(current_user, level, now_utc())
+        with atomic():
+            attempt, _created = attempts.start_attempt(current_user, level, now_utc())
     except DomainError as error:
         _flash_error(error)
         return redirect(url_for("training.series_detail", series_id=series_id))
-    db.session.commit()
     return redirect(url_for("take.attempt", attempt_id=attempt.id))
 
 
@@ -266,11 +263,11 @@ def manage():
     form = SeriesForm()
     if form.validate_on_submit():
         try:
-            series = levels.create_series(form.title.data, form.description.data or "", current_user)
+            with atomic():
+                series = levels.create_series(form.title.data, form.description.data or "", current_user)
         except DomainError as error:
             _flash_error(error)
         else:
-            db.session.commit()
             flash("已创建闯关，请添加关卡后发布。", "success")
             return redirect(url_for("training.manage_series", series_id=series.id))
     rows = [(series, levels.series_levels(series)) for series in levels.all_series()]
@@ -291,12 +288,11 @@ def manage_series(series_id: int):
     if form.validate_on_submit():
         series.title = form.title.data.strip()
         series.description = form.description.data or ""
-        db.session.commit()
         flash("已保存。", "success")
         return redirect(url_for("training.manage_series", series_id=series.id))
     return render_template(
         "training/manage_series.html", series=series, form=form, level_form=_level_form(),
-        action=ActionForm(), levels=levels.series_levels(series), is_unlimited=levels.is_unlimited,
+        action=ActionForm(), levels=levels.series_levels(series),
     )
 
 
@@ -312,14 +308,15 @@ def level_add(series_id: int):
         return redirect(url_for("training.manage_series", series_id=series.id))
     rule = RuleSpec(count=form.count.data, category_id=form.category_id.data or None, type=form.type.data or None)
     try:
-        levels.add_level(
-            series, title=form.title.data, rules=[rule], pass_percent=form.pass_percent.data,
-            time_limit_seconds=form.time_limit_minutes.data * 60 or None, created_by=current_user,
-        )
+        with atomic():
+            levels.add_level(
+                series, title=form.title.data, rules=[rule], pass_percent=form.pass_percent.data,
+                time_limit_seconds=form.time_limit_minutes.data * 60 or None, created_by=current_user,
+                now=now_utc(),
+            )
     except DomainError as error:
         _flash_error(error)
         return redirect(url_for("training.manage_series", series_id=series.id))
-    db.session.commit()
     flash("已添加关卡。", "success")
     return redirect(url_for("training.manage_series", series_id=series.id))
 
@@ -330,7 +327,6 @@ def level_move(series_id: int, quiz_id: int, direction: str):
     series = levels.get_series(series_id, include_unpublished=True)
     if ActionForm().validate_on_submit():
         levels.move_level(levels.get_level(series, quiz_id), -1 if direction == "up" else 1)
-        db.session.commit()
     return redirect(url_for("training.manage_series", series_id=series.id))
 
 
@@ -340,11 +336,11 @@ def level_delete(series_id: int, quiz_id: int):
     series = levels.get_series(series_id, include_unpublished=True)
     if ActionForm().validate_on_submit():
         try:
-            levels.delete_level(levels.get_level(series, quiz_id))
+            with atomic():
+                levels.delete_level(levels.get_level(series, quiz_id))
         except DomainError as error:
             _flash_error(error)
         else:
-            db.session.commit()
             flash("已删除关卡。", "success")
     return redirect(url_for("training.manage_series", series_id=series.id))
 
@@ -355,11 +351,11 @@ def series_publish(series_id: int, action: str):
     series = levels.get_series(series_id, include_unpublished=True)
     if ActionForm().validate_on_submit():
         try:
-            levels.set_series_published(series, action == "publish")
+            with atomic():
+                levels.set_series_published(series, action == "publish")
         except DomainError as error:
             _flash_error(error)
         else:
-            db.session.commit()
             flash("已发布，职工现在可以闯关了。" if action == "publish" else "已撤回。", "success")
     return redirect(url_for("training.manage_series", series_id=series.id))
 
@@ -414,17 +410,16 @@ def certificates_index():
 @bp.get("/certificates/attempts/<int:attempt_id>.pdf")
 @roles_required()
 def certificate_pdf(attempt_id: int):
-    attempt = attempts.get_own_attempt(attempt_id, current_user)
+    attempt = attempts.get_own_attempt(attempt_id, current_user.id)
     quiz = db.session.get(Quiz, attempt.quiz_id)
     if not certificates.eligible(attempt, quiz):
         flash("只有及格的竞赛答卷才能下载证书。", "warning")
         return redirect(url_for("take.result", attempt_id=attempt.id))
     cert = certificates.certificate_for_attempt(attempt)
     if cert is None:
-        begin_write()
-        attempt = attempts.get_own_attempt(attempt_id, current_user)
-        cert = certificates.issue_certificate(attempt, current_user, now_utc(), certificate_secret())
-        db.session.commit()
+        with write_block():
+            attempt = attempts.get_own_attempt(attempt_id, current_user.id)
+            cert = certificates.issue_certificate(attempt, current_user, now_utc(), certificate_secret())
     pdf = certificates.render_certificate_pdf(
         cert,
         verify_url=url_for("verify.certificate", code=cert.code, _external=True),

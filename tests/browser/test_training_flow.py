@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from quiz.extensions import db
 from quiz.models import AttemptQuestion, Question
 from quiz.services import levels
+from quiz.services.clock import now_utc
 from quiz.services.quizzes import RuleSpec
 
 pytestmark = pytest.mark.browser
@@ -20,7 +21,7 @@ def make_series(build):
     escape = build.category("疏散逃生")
     series = levels.create_series("安全知识闯关", "通过一关才能解锁下一关。", trainer)
     for title in ("第一关 · 疏散逃生", "第二关 · 疏散逃生进阶"):
-        levels.add_level(series, title=title, rules=[RuleSpec(count=2, category_id=escape.id, type="single")],
+        levels.add_level(series, now=now_utc(), title=title, rules=[RuleSpec(count=2, category_id=escape.id, type="single")],
                          pass_percent=60, time_limit_seconds=None, created_by=trainer)
     levels.set_series_published(series, True)
     db.session.commit()
