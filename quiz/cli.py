@@ -11,14 +11,13 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from question_bank import FileRejected, parse_question_file
+from question_bank import FileRejected
 
 from .errors import DomainError
 from .extensions import db
 from .models import ROLES
-from .services import accounts, attempts, demo
+from .services import accounts, attempts, demo, question_import
 from .services.clock import now_utc
-from .services.questions import import_question_records
 
 
 def init_app(app) -> None:
@@ -61,17 +60,19 @@ def import_questions_command(path: Path, update_duplicates: bool):
     records, problems = [], []
     for file in files:
         try:
-            result = parse_question_file(file.name, file.read_bytes())
+            payload = question_import.parse_question_upload(file.name, file.read_bytes())
         except FileRejected as rejected:
             problems.append(f"{file.name}: {rejected.message}")
             continue
-        records.extend(result.records)
-        problems.extend(f"{file.name} 第{e.row}行 {e.column}: {e.message}" for e in result.errors)
+        records.extend(question_import.records_of_payload(payload))
+        problems.extend(f"{file.name} 第{e['row']}行 {e['column']}: {e['message']}"
+                        for e in question_import.file_errors(payload))
     if problems:
         for line in problems[:50]:
             click.echo(line, err=True)
         raise click.ClickException(f"共 {len(problems)} 处错误，未导入任何题目")
-    summary = import_question_records(records, on_duplicate="update" if update_duplicates else "skip")
+    summary = question_import.import_records(records, path.name, "update" if update_duplicates else "skip",
+                                             None, now_utc())
     db.session.commit()
     click.echo(
         f"导入 {summary.imported} 题，更新 {summary.updated} 题，跳过重复 {summary.skipped_duplicates} 题"

@@ -11,6 +11,8 @@ import logging
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from question_bank import FileRejected
+
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -144,6 +146,14 @@ def init_app(app) -> None:
         if error.detail:
             body["detail"] = error.detail
         return body, status, error.headers
+
+    @app.errorhandler(FileRejected)
+    def handle_rejected_file(rejected: FileRejected):
+        """An upload unusable as a whole (size, type, zip or XML bomb, formulas ...): 413 or 422."""
+        db.session.rollback()
+        status = 413 if rejected.code == "too_large" else 422
+        return _respond(status, "invalid_file", rejected.message, {
+            "reason": rejected.code, "errors": [{"row": 0, "column": "", "message": rejected.message}]})
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, Form, IntegerField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    Form,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..forms import BaseForm, ChineseMeta
 from ..models import ROLE_LABELS, UNIT_KINDS
-from ..trainer.forms import ChineseForm, ChineseMeta
 
 ROLE_CHOICES = dict(ROLE_LABELS)
 ON_EXISTING_CHOICES = {"skip": "跳过已存在的用户（不做任何修改）", "update": "用文件中的姓名、单位、角色更新已存在的用户"}
 
 
-class UnitForm(ChineseForm):
+class UnitForm(BaseForm):
     name = StringField("单位名称", validators=[DataRequired("请填写单位名称"), Length(max=100, message="单位名称不能超过 100 字")])
     kind = SelectField("类型", choices={kind: kind for kind in UNIT_KINDS})
     headcount = IntegerField("编制人数（留空按已注册人数计算参与率）",
@@ -21,7 +30,7 @@ class UnitForm(ChineseForm):
     submit = SubmitField("保存")
 
 
-class UserCreateForm(ChineseForm):
+class UserCreateForm(BaseForm):
     username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(2, 64, "用户名长度应为 2-64 个字符")])
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64, message="姓名不能超过 64 字")])
     unit_id = SelectField("单位", coerce=int, validate_choice=False)
@@ -31,7 +40,7 @@ class UserCreateForm(ChineseForm):
     submit = SubmitField("创建用户")
 
 
-class UserEditForm(ChineseForm):
+class UserEditForm(BaseForm):
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64, message="姓名不能超过 64 字")])
     unit_id = SelectField("单位", coerce=int, validate_choice=False)
     role = SelectField("角色", choices=ROLE_CHOICES)
@@ -39,7 +48,7 @@ class UserEditForm(ChineseForm):
     submit = SubmitField("保存")
 
 
-class ResetPasswordForm(ChineseForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField("新密码（留空自动生成）", validators=[Optional(), Length(max=128, message="密码不能超过 128 个字符")])
     submit = SubmitField("重置密码")
 
@@ -54,12 +63,12 @@ class UserFilterForm(Form):
     enabled = SelectField("状态", choices={"": "全部", "1": "启用", "0": "已停用"}, default="", validate_choice=False)
 
 
-class UserUploadForm(ChineseForm):
+class UserUploadForm(BaseForm):
     file = FileField("用户名单（.xlsx 或 .csv）", validators=[FileRequired("请选择要上传的文件")])
     submit = SubmitField("上传并预览")
 
 
-class ConfirmUserImportForm(ChineseForm):
+class ConfirmUserImportForm(BaseForm):
     on_existing = RadioField("已存在的用户", choices=ON_EXISTING_CHOICES, default="skip",
                              validators=[DataRequired("请选择已存在用户的处理方式")])
     submit = SubmitField("确认导入")

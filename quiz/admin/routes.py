@@ -8,26 +8,28 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from question_bank import FileRejected
-
 from ..auth_setup import roles_required
 from ..database import atomic, reads_first, write_block
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
+from ..forms import ActionForm, show_domain_error
+from ..import_views import TwoStepImport
 from ..models import ROLES, User
 from ..services import accounts, user_admin, user_import
 from ..services.audit import ACTION_LABELS, TARGET_LABELS, AuditFilter, audit_query
 from ..services.clock import now_utc
 from ..services.exports import XLSX_MIMETYPE
-from ..services.pending_imports import ImportExpired, discard_pending_import, get_pending_import
 from ..services.user_admin import UserFilter
-from ..trainer.common import (
-    PER_PAGE, add_field_error, download, optional_int, page_number, show_domain_error,
-)
-from ..trainer.forms import ActionForm
+from ..trainer.common import PER_PAGE, download, optional_int, page_number
 from . import bp
 from .forms import (
-    ConfirmUserImportForm, ResetPasswordForm, UnitForm, UserCreateForm, UserEditForm, UserFilterForm, UserUploadForm,
+    ConfirmUserImportForm,
+    ResetPasswordForm,
+    UnitForm,
+    UserCreateForm,
+    UserEditForm,
+    UserFilterForm,
+    UserUploadForm,
 )
 
 
@@ -216,71 +218,20 @@ def user_set_enabled(user_id: int, action: str):
 # ---------------------------------------------------------------- bulk import
 
 
-@bp.route("/users/import", methods=["GET", "POST"])
-@reads_first
-@roles_required("admin")
-def user_import_upload():
-    form = UserUploadForm()
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        config = current_app.config
-        try:
-            payload = user_import.parse_user_upload(upload.filename or "", upload.read(),
-                                                    hash_method=config["PASSWORD_HASH_METHOD"],
-                                                    min_length=config["PASSWORD_MIN_LENGTH"])
-        except FileRejected as rejected:
-            add_field_error(form.file, rejected.message)
-            status = 413 if rejected.code == "too_large" else 422
-        else:
-            with write_block():
-                pending = user_import.store_user_upload(current_user, upload.filename or "", payload, now_utc())
-            return redirect(url_for("admin.user_import_preview", token=pending.id))
-    elif form.is_submitted():
-        status = 422
-    return render_template("admin/user_import_upload.html", form=form,
-                           max_rows=user_import.MAX_USER_IMPORT_ROWS), status
+def _parse_users(filename: str, data: bytes) -> dict:
+    config = current_app.config
+    return user_import.parse_user_upload(filename, data, hash_method=config["PASSWORD_HASH_METHOD"],
+                                         min_length=config["PASSWORD_MIN_LENGTH"])
 
 
-def _pending(token: str):
-    return get_pending_import(token, current_user, user_import.KIND, now_utc())
+def _new_passwords(pending, _form) -> dict[str, tuple[str, str]]:
+    """Generated passwords and their hashes, made before the write lock is taken."""
+    passwords = user_import.passwords_to_generate(pending)
+    hashes = user_import.hash_passwords(list(passwords.values()), current_app.config["PASSWORD_HASH_METHOD"])
+    return {name: (password, hashed) for (name, password), hashed in zip(passwords.items(), hashes)}
 
 
-@bp.get("/users/import/<token>")
-@roles_required("admin")
-def user_import_preview(token: str):
-    try:
-        pending = _pending(token)
-    except ImportExpired as expired:
-        flash(expired.message, "warning")
-        return redirect(url_for("admin.user_import_upload"))
-    return render_template("admin/user_import_preview.html", pending=pending,
-                           preview=user_import.build_user_preview(pending), form=ConfirmUserImportForm(),
-                           cancel_form=ActionForm())
-
-
-@bp.post("/users/import/<token>/confirm")
-@reads_first
-@roles_required("admin")
-def user_import_confirm(token: str):
-    form = ConfirmUserImportForm()
-    if not form.validate_on_submit():
-        flash("请选择已存在用户的处理方式后再确认（页面可能已过期，请刷新）。", "warning")
-        return redirect(url_for("admin.user_import_preview", token=token))
-    method = current_app.config["PASSWORD_HASH_METHOD"]
-    try:
-        passwords = user_import.passwords_to_generate(_pending(token))
-        hashes = user_import.hash_passwords(list(passwords.values()), method)
-        generated = {name: (password, hashed) for (name, password), hashed in zip(passwords.items(), hashes)}
-        with write_block():
-            result = user_import.apply_user_import(_pending(token), form.on_existing.data, generated, current_user,
-                                                   now_utc())
-    except ImportExpired as expired:
-        flash(expired.message, "warning")
-        return redirect(url_for("admin.user_import_upload"))
-    except DomainError as error:
-        flash(error.message, "danger")
-        return redirect(url_for("admin.user_import_preview", token=token))
+def _users_imported(result):
     flash(f"导入完成：新增 {result.created} 个用户，更新 {result.updated} 个，跳过 {result.skipped} 个。", "success")
     if result.credentials:
         return render_template("admin/credentials.html", title="导入完成：请立即保存初始密码",
@@ -288,18 +239,28 @@ def user_import_confirm(token: str):
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/users/import/<token>/cancel")
-@roles_required("admin")
-def user_import_cancel(token: str):
-    if ActionForm().validate_on_submit():
-        try:
-            with atomic():
-                discard_pending_import(_pending(token))
-        except DomainError:
-            pass
-        else:
-            flash("已取消本次导入，没有创建或修改任何用户。", "info")
-    return redirect(url_for("admin.user_import_upload"))
+USER_IMPORT = TwoStepImport(
+    kind=user_import.KIND,
+    name="user_import",
+    roles=("admin",),
+    upload_url="/users/import",
+    url="/users/import",
+    upload_template="admin/user_import_upload.html",
+    preview_template="admin/user_import_preview.html",
+    upload_form=UserUploadForm,
+    confirm_form=ConfirmUserImportForm,
+    parse=_parse_users,
+    store=user_import.store_user_upload,
+    build_preview=user_import.build_user_preview,
+    prepare=_new_passwords,
+    apply=lambda pending, generated, form, actor, now: user_import.apply_user_import(
+        pending, form.on_existing.data, generated, actor, now),
+    finished=_users_imported,
+    cancelled_message="已取消本次导入，没有创建或修改任何用户。",
+    confirm_hint="请选择已存在用户的处理方式后再确认（页面可能已过期，请刷新）。",
+    upload_context=lambda: {"max_rows": user_import.MAX_USER_IMPORT_ROWS},
+)
+USER_IMPORT.register(bp)
 
 
 @bp.get("/users/template.xlsx")

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, g
 
-from question_bank import FileRejected, parse_question_file
 
 from ..auth_setup import Unauthorized, api_auth, api_identity, api_user, public
 from ..database import reads_first, write_block
-from ..errors import ValidationFailed
 from ..extensions import db, limiter
 from ..services import accounts, attempts, questions, quizzes
 from ..services.clock import in_campaign_tz_if_naive, isoformat, now_utc, seconds_until
@@ -127,23 +125,9 @@ def create_user(body):
         responses=[401, 403, 413])
 def import_questions(files):
     upload = files["file"]
-    data = upload.read()
-    try:
-        result = parse_question_file(upload.filename or "", data)
-    except FileRejected as rejected:
-        error = ValidationFailed(rejected.message, code="invalid_file", reason=rejected.code,
-                                 errors=[{"row": 0, "column": "", "message": rejected.message}])
-        if rejected.code == "too_large":
-            error.status = 413
-        raise error from None
-    if not result.ok:
-        errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]
-        raise ValidationFailed("文件中有错误，未导入任何题目", code="invalid_file", errors=errors)
-    summary = questions.import_question_records(result.records, on_duplicate="skip")
-    audit.record_audit(api_user(), "question.import", "question", None,  # trainer
-                       f"从“{upload.filename}”导入题目：新增 {summary.imported}，跳过重复 {summary.skipped_duplicates}",
-                       now_utc(), {"file": upload.filename, "imported": summary.imported,
-                                   "skipped_duplicates": summary.skipped_duplicates})
+    payload = question_import.parse_question_upload(upload.filename or "", upload.read())
+    with write_block():
+        summary = question_import.import_parsed(payload, upload.filename or "", "skip", api_user(), now_utc())
     return {"imported": summary.imported, "skipped_duplicates": summary.skipped_duplicates}
 
 
@@ -483,13 +467,7 @@ def _preview_json(pending) -> dict:
         security=BEARER, responses=[401, 403, 413, 422])
 def preview_question_import(files):
     upload = files["file"]
-    try:
-        payload = question_import.parse_question_upload(upload.filename or "", upload.read())
-    except FileRejected as rejected:
-        error = ValidationFailed(rejected.message, code="invalid_file", reason=rejected.code)
-        if rejected.code == "too_large":
-            error.status = 413
-        raise error from None
+    payload = question_import.parse_question_upload(upload.filename or "", upload.read())
     with write_block():
         pending = question_import.store_question_upload(api_user(), upload.filename or "", payload, now_utc())
     return _preview_json(pending)

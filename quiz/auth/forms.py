@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..forms import BaseForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(BaseForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)])
     remember = BooleanField("记住我（14天）")
     submit = SubmitField("登录")
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     username = StringField(
         "用户名", validators=[DataRequired("请输入用户名"), Length(2, 64, "用户名长度应为 2-64 个字符")]
     )
@@ -25,7 +26,7 @@ class RegisterForm(FlaskForm):
     submit = SubmitField("注册")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(BaseForm):
     current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码"), Length(max=128)])
     password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(max=128, message="密码最多 128 个字符")])
     confirm = PasswordField("确认新密码", validators=[EqualTo("password", "两次输入的密码不一致")])

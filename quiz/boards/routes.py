@@ -8,10 +8,10 @@ from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
 from ..auth_setup import roles_required
+from ..forms import ActionForm, BaseForm
 from ..extensions import db
 from ..models import RANKING_METRIC_LABELS, RANKING_METRICS, Quiz
 from ..services import quizzes
@@ -28,12 +28,8 @@ PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class MetricForm(FlaskForm):
+class MetricForm(BaseForm):
     ranking_metric = SelectField("单位排名依据", choices=[SelectChoice(m, RANKING_METRIC_LABELS[m]) for m in RANKING_METRICS])
-
-
-class ActionForm(FlaskForm):
-    """A button-only form (CSRF protection)."""
 
 
 def board_quiz(quiz_id: int) -> Quiz:

@@ -1,8 +1,10 @@
-"""Bulk upload of questions in two steps: upload -> preview -> confirm.
+"""The question-import pipeline, one for web, API and CLI: parse -> (preview) -> import.
 
-The upload is read and validated by ``question_bank`` before the database is touched;
-the parsed rows wait in a PendingImport until the trainer confirms, and the confirm
-writes all of them or none.
+The upload is read and validated by ``question_bank`` before the database is touched
+(:func:`parse_question_upload`).  In two steps (web, API preview) the parsed rows wait in a
+PendingImport until the trainer confirms (:func:`confirm_question_import`); in one step (the
+API's one-shot import, the CLI) :func:`import_question_file` goes straight on.  Either way
+:func:`import_records` writes and audits, and a file with problems imports nothing.
 """
 
 from __future__ import annotations
@@ -98,8 +100,12 @@ class QuestionImportPreview:
         return not self.errors and bool(self.rows)
 
 
+def records_of_payload(payload: dict) -> list[QuestionRecord]:
+    return [_record_from_json(data) for data in payload["records"]]
+
+
 def records_of(pending: PendingImport) -> list[QuestionRecord]:
-    return [_record_from_json(data) for data in pending.payload["records"]]
+    return records_of_payload(pending.payload)
 
 
 def build_question_preview(pending: PendingImport) -> QuestionImportPreview:
@@ -141,21 +147,49 @@ def build_question_preview(pending: PendingImport) -> QuestionImportPreview:
     )
 
 
+def file_errors(payload: dict) -> list[dict]:
+    """Every problem of a parsed upload, as {"row", "column", "message"}."""
+    return list(payload["errors"])
+
+
+def import_records(records: list[QuestionRecord], filename: str, on_duplicate: str, actor: User | None,
+                   now: datetime) -> ImportSummary:
+    """Write the records (duplicates skipped or updated) and audit it: the last step of every import."""
+    if on_duplicate not in ON_DUPLICATE_CHOICES:
+        raise ValidationFailed("请选择重复题目的处理方式", field="on_duplicate")
+    summary = import_question_records(records, on_duplicate=on_duplicate)
+    record_audit(
+        actor, "question.import", "question", None,
+        f"从“{filename}”导入题目：新增 {summary.imported}，更新 {summary.updated}，跳过重复 {summary.skipped_duplicates}",
+        now,
+        {"file": filename, "imported": summary.imported, "updated": summary.updated,
+         "skipped_duplicates": summary.skipped_duplicates, "on_duplicate": on_duplicate},
+    )
+    return summary
+
+
+def refuse_if_invalid(payload: dict) -> None:
+    """The import rule: a file with any problem imports nothing (the problems go with the error)."""
+    errors = file_errors(payload)
+    if errors:
+        raise ValidationFailed("文件中有错误，未导入任何题目", code="invalid_file", errors=errors)
+
+
+def import_parsed(payload: dict, filename: str, on_duplicate: str, actor: User | None,
+                  now: datetime) -> ImportSummary:
+    """One step (the API's one-shot import, the CLI): refuse a file with problems, else import it."""
+    refuse_if_invalid(payload)
+    return import_records(records_of_payload(payload), filename, on_duplicate, actor, now)
+
+
 def confirm_question_import(
     pending: PendingImport, records: list[QuestionRecord], on_duplicate: str, actor: User, now: datetime
 ) -> ImportSummary:
-    """Write every record (all or nothing: the caller commits once); duplicates skipped or updated."""
+    """Two steps (web, API): write every previewed record, or none; duplicates skipped or updated."""
     if on_duplicate not in ON_DUPLICATE_CHOICES:
         raise ValidationFailed("请选择重复题目的处理方式", field="on_duplicate")
     if pending.error_count:
         raise ValidationFailed("文件中有错误，请修改后重新上传；未导入任何题目", code="invalid_file")
-    summary = import_question_records(records, on_duplicate=on_duplicate)
-    record_audit(
-        actor, "question.import", "question", None,
-        f"从“{pending.filename}”导入题目：新增 {summary.imported}，更新 {summary.updated}，跳过重复 {summary.skipped_duplicates}",
-        now,
-        {"file": pending.filename, "imported": summary.imported, "updated": summary.updated,
-         "skipped_duplicates": summary.skipped_duplicates, "on_duplicate": on_duplicate},
-    )
+    summary = import_records(records, pending.filename, on_duplicate, actor, now)
     discard_pending_import(pending)
     return summary

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 
 from ..auth_setup import roles_required
+from ..forms import ActionForm
 from ..database import atomic, write_block
 from ..errors import DomainError
 from ..services import attempts, quizzes
 from ..services.clock import now_utc
 from ..services.quizzes import quiz_max_score
 from . import bp
-
-
-class ActionForm(FlaskForm):
-    """A button-only form: CSRF protection for start and submit."""
 
 
 def _own_attempt_finalizing(attempt_id: int):

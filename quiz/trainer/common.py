@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from flask import request, send_file
 
-from ..errors import DomainError
+from ..forms import add_field_error, show_domain_error  # noqa: F401  (re-exported for the views)
 
 PER_PAGE = 50
 
@@ -23,20 +23,6 @@ def optional_int(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if number > 0 else None
-
-
-def show_domain_error(form, error: DomainError, fields: dict, default) -> None:
-    """Put a domain error under the form field it concerns (``error.extra['field']``)."""
-    field = fields.get(error.extra.get("field"), default)
-    if isinstance(field.errors, tuple):
-        field.errors = list(field.errors)
-    field.errors.append(error.message)
-
-
-def add_field_error(field, message: str) -> None:
-    if isinstance(field.errors, tuple):
-        field.errors = list(field.errors)
-    field.errors.append(message)
 
 
 def download(data: bytes, filename: str, mimetype: str):

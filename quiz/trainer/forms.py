@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -21,12 +20,26 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.meta import DefaultMeta
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from question_bank import QUESTION_TYPES
-from question_bank.model import MAX_EXPLANATION_LENGTH, MAX_OPTION_LENGTH, MAX_SOURCE_LENGTH, MAX_STEM_LENGTH, OPTION_LETTERS
+from question_bank.model import (
+    MAX_EXPLANATION_LENGTH,
+    MAX_OPTION_LENGTH,
+    MAX_SOURCE_LENGTH,
+    MAX_STEM_LENGTH,
+    OPTION_LETTERS,
+)
+
+from ..forms import ActionForm, BaseForm, ChineseMeta  # noqa: F401  (ActionForm: for the trainer views)
 
 TYPE_CHOICES = {"single": "单选题", "multiple": "多选题", "true_false": "判断题"}
 DIFFICULTY_CHOICES = {1: "1 易", 2: "2 中", 3: "3 难"}
@@ -35,20 +48,6 @@ SCORING_CHOICES = {"all_or_nothing": "全部选对才得分", "partial": "选对
 ON_DUPLICATE_CHOICES = {"skip": "跳过重复题目（保留题库中的版本）", "update": "用文件中的内容更新题库中的题目"}
 LOCAL_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 MAX_FIXED_QUESTIONS = 500
-
-
-class ChineseMeta(DefaultMeta):
-    """WTForms' own messages ("Not a valid integer value.") in Chinese."""
-
-    locales = ("zh",)
-
-    def get_translations(self, form):
-        return DefaultMeta.get_translations(self, form)
-
-
-class ChineseForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
 
 
 class ScoreField(FloatField):
@@ -63,10 +62,6 @@ class ScoreField(FloatField):
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-class ActionForm(ChineseForm):
-    """A button-only form (CSRF protection for POST actions)."""
 
 
 class QuestionFilterForm(Form):
@@ -84,7 +79,7 @@ class QuestionFilterForm(Form):
                          validate_choice=False)
 
 
-class QuestionForm(ChineseForm):
+class QuestionForm(BaseForm):
     type = SelectField("题型", choices=TYPE_CHOICES, validators=[DataRequired("请选择题型")])
     stem = TextAreaField("题干", validators=[DataRequired("请填写题干"),
                                            Length(max=MAX_STEM_LENGTH, message=f"题干不能超过 {MAX_STEM_LENGTH} 字")])
@@ -136,17 +131,17 @@ class QuestionForm(ChineseForm):
         }.get(column, self.stem)
 
 
-class CategoryForm(ChineseForm):
+class CategoryForm(BaseForm):
     name = StringField("分类名称", validators=[DataRequired("请填写分类名称"), Length(max=100, message="分类名称不能超过 100 字")])
     submit = SubmitField("保存")
 
 
-class UploadForm(ChineseForm):
+class UploadForm(BaseForm):
     file = FileField("题库文件（.xlsx 或 .csv）", validators=[FileRequired("请选择要上传的文件")])
     submit = SubmitField("上传并预览")
 
 
-class ConfirmImportForm(ChineseForm):
+class ConfirmImportForm(BaseForm):
     on_duplicate = RadioField("重复题目", choices=ON_DUPLICATE_CHOICES, default="skip",
                               validators=[DataRequired("请选择重复题目的处理方式")])
     submit = SubmitField("确认导入")
@@ -188,7 +183,7 @@ def parse_question_ids(text: str) -> list[int]:
     return ids
 
 
-class QuizForm(ChineseForm):
+class QuizForm(BaseForm):
     title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=200, message="标题不能超过 200 字")])
     description = TextAreaField("说明", validators=[Length(max=5000, message="说明不能超过 5000 字")])
     time_limit_minutes = IntegerField("答题时长（分钟）", default=20, validators=[

@@ -20,7 +20,14 @@ from ..services.exports import XLSX_MIMETYPE
 from ..services.question_admin import QuestionFilter, QuestionInvalid
 from ..services.questions import category_counts
 from . import bp
-from .common import PER_PAGE, add_field_error, download, optional_int, page_number, show_domain_error
+from .common import (
+    PER_PAGE,
+    add_field_error,
+    download,
+    optional_int,
+    page_number,
+    show_domain_error,
+)
 from .forms import ActionForm, CategoryForm, QuestionFilterForm, QuestionForm
 
 MAX_EXPORT_ROWS = 20000

@@ -16,9 +16,9 @@ from ..models import Question, Quiz
 from ..services import quiz_builder
 from ..services import quizzes as quiz_service
 from ..services.clock import in_campaign_tz_if_naive, now_utc, to_campaign_tz
+from ..services.question_admin import category_choices
 from ..services.quiz_builder import FROZEN_SETTINGS
 from ..services.quizzes import QuizSettings, RuleSpec, get_quiz
-from ..services.question_admin import category_choices
 from . import bp
 from .common import add_field_error, show_domain_error
 from .forms import ActionForm, QuizForm, parse_question_ids

@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from question_bank import QUESTION_TYPES
 
+from ..forms import ActionForm, BaseForm  # noqa: F401  (ActionForm: for the training views)
 from ..services.practice import PRACTICE_SIZES
 
 
-class ActionForm(FlaskForm):
-    """A button-only form: CSRF protection for start, publish, move and delete."""
-
-
-class PracticeStartForm(FlaskForm):
+class PracticeStartForm(BaseForm):
     category_id = SelectField("练习范围", coerce=int, default=0)
     count = SelectField("题数", coerce=int, choices={n: f"{n} 题" for n in PRACTICE_SIZES}, default=10)
     submit = SubmitField("开始练习")
 
 
-class NotebookPracticeForm(FlaskForm):
+class NotebookPracticeForm(BaseForm):
     category_id = SelectField("范围", coerce=int, default=0)
     count = SelectField("题数", coerce=int, choices={n: f"{n} 题" for n in PRACTICE_SIZES}, default=10)
     submit = SubmitField("重练错题")
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(BaseForm):
     title = StringField("闯关名称", validators=[DataRequired("请输入名称"), Length(1, 200)])
     description = TextAreaField("说明", validators=[Optional(), Length(max=5000)])
     submit = SubmitField("保存")
@@ -37,7 +46,7 @@ class SeriesForm(FlaskForm):
 TYPE_CHOICES = {"": "全部题型", **QUESTION_TYPES}
 
 
-class LevelForm(FlaskForm):
+class LevelForm(BaseForm):
     title = StringField("关卡名称", validators=[DataRequired("请输入关卡名称"), Length(1, 200)])
     category_id = SelectField("题目分类", coerce=int, default=0)
     type = SelectField("题型", choices=TYPE_CHOICES, default="")
@@ -49,6 +58,6 @@ class LevelForm(FlaskForm):
     submit = SubmitField("添加关卡")
 
 
-class PublishForm(FlaskForm):
+class PublishForm(BaseForm):
     publish = BooleanField("发布")
     submit = SubmitField("保存")
