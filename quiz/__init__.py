@@ -13,15 +13,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import auth_setup, cli, errors, ops, web
-from .auth_setup import SAFE_METHODS
 from . import config as config_module
+from .admin import bp as admin_bp
 from .api import bp as api_bp
 from .api import openapi as api_openapi
 from .auth import bp as auth_bp
+from .auth_setup import SAFE_METHODS
 from .boards import bp as boards_bp
 from .database import configure_engine, transaction_mode
 from .extensions import bootstrap, csrf, db, limiter, migrate
-from .admin import bp as admin_bp
 from .take import bp as take_bp
 from .trainer import bp as trainer_bp
 from .training import bp as training_bp

@@ -5,18 +5,8 @@ from __future__ import annotations
 from flask import current_app, request
 from werkzeug.exceptions import BadRequest
 
-from .models import ROLE_LABELS
+from .labels import QUIZ_STATUS_LABELS, ROLE_LABELS, STATUS_LABELS, TYPE_LABELS
 from .services.clock import to_campaign_tz
-
-TYPE_LABELS = {"single": "单选题", "multiple": "多选题", "true_false": "判断题"}
-STATUS_LABELS = {"in_progress": "答题中", "submitted": "已提交", "expired": "超时自动交卷"}
-QUIZ_STATUS_LABELS = {
-    "upcoming": "未开始",
-    "open": "可参加",
-    "in_progress": "答题中",
-    "exhausted": "次数已用完",
-    "closed": "已结束",
-}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -4,34 +4,87 @@ from __future__ import annotations
 
 from flask import current_app, g
 
+from question_bank import QUESTION_TYPES  # trainer
 
 from ..auth_setup import Unauthorized, api_auth, api_identity, api_user, public
-from ..database import reads_first, write_block
-from ..extensions import db, limiter
-from ..services import accounts, attempts, questions, quizzes
-from ..services.clock import in_campaign_tz_if_naive, isoformat, now_utc, seconds_until
-from . import bp
 from ..boards import board_cache  # boards
-from ..boards.presenters import cached_json, units_board_json, users_board_json  # boards
+from ..boards.presenters import (  # boards
+    cached_json,
+    units_board_json,
+    users_board_json,
+)
+from ..database import reads_first, write_block
 from ..errors import NotFound  # boards
+from ..extensions import db, limiter
+from ..models import STAFF_ROLES
+from ..services import (  # training
+    accounts,
+    attempts,
+    audit,
+    item_analysis,
+    levels,
+    mastery,
+    notebook,
+    question_admin,
+    question_import,
+    questions,
+    quiz_builder,
+    quizzes,
+    results,
+    user_admin,
+)
 from ..services.board_cache import cached_units, cached_users  # boards
-from .schemas import LeaderboardUnitsOut, LeaderboardUsersOut, LeaderboardUsersQuery  # boards
-from question_bank import QUESTION_TYPES  # trainer
-from ..services import audit, item_analysis, question_admin, question_import, quiz_builder, results, user_admin
+from ..services.clock import in_campaign_tz_if_naive, isoformat, now_utc, seconds_until
 from ..services.pending_imports import get_pending_import  # trainer
+from . import bp
+from .presenters import (
+    attempt_json,
+    quiz_json,
+    result_json,
+    unit_json,
+    unit_ref,
+    user_json,
+)
 from .presenters import unit_ref as trainer_unit_ref  # trainer
-from .schemas import (  # trainer
-    AuditOut, AuditQuery, ImportConfirmIn, ImportConfirmOut, ImportPreviewOut, ItemAnalysisOut, QuestionIn,
-    QuestionOut, QuestionsOut, QuestionsQuery, ResultsOut, ResultsQuery,
+from .schemas import (  # boards  # trainer
+    AnswerIn,
+    AnswerOut,
+    AttemptOut,
+    AuditOut,
+    AuditQuery,
+    CategoriesOut,
+    ImportConfirmIn,
+    ImportConfirmOut,
+    ImportIn,
+    ImportOut,
+    ImportPreviewOut,
+    ItemAnalysisOut,
+    LeaderboardUnitsOut,
+    LeaderboardUsersOut,
+    LeaderboardUsersQuery,
+    LeaveOut,
+    LevelSeriesListOut,
+    LevelSeriesOut,
+    QuestionIn,
+    QuestionOut,
+    QuestionsOut,
+    QuestionsQuery,
+    QuizIn,
+    QuizOut,
+    QuizzesOut,
+    ResultOut,
+    ResultsOut,
+    ResultsQuery,
+    SeriesUnitsOut,
+    TokenIn,
+    TokenOut,
+    TrainingProgressOut,
+    UnitIn,
+    UnitOut,
+    UnitsOut,
+    UserIn,
+    UserOut,
 )
-from .presenters import attempt_json, quiz_json, result_json, unit_json, user_json
-from .schemas import (
-    AnswerIn, AnswerOut, AttemptOut, CategoriesOut, ImportIn, ImportOut, LeaveOut, QuizIn, QuizOut,
-    QuizzesOut, ResultOut, TokenIn, TokenOut, UnitIn, UnitOut, UnitsOut, UserIn, UserOut,
-)
-from ..services import levels, mastery, notebook  # training
-from .presenters import unit_ref
-from .schemas import LevelSeriesListOut, LevelSeriesOut, SeriesUnitsOut, TrainingProgressOut
 
 BEARER = [{"BearerAuth": []}]
 
@@ -118,7 +171,7 @@ def create_user(body):
 
 @bp.post("/questions/import")
 @reads_first
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.input(ImportIn, location="files", arg_name="files")
 @bp.output(ImportOut, status_code=201)
 @bp.doc(summary="Import questions from an .xlsx or .csv file in the Chinese template", security=BEARER,
@@ -145,7 +198,7 @@ def list_categories():
 
 
 @bp.post("/quizzes")
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.input(QuizIn, arg_name="body")
 @bp.output(QuizOut, status_code=201)
 @bp.doc(summary="Create a quiz with draw rules (trainer/admin)", security=BEARER, responses=[401, 403])
@@ -321,7 +374,7 @@ def get_level_series(series_id):
 
 
 @bp.get("/level-series/<int:series_id>/units")
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.output(SeriesUnitsOut)
 @bp.doc(summary="How far each unit's employees have got in a level series (trainer/admin)",
         security=BEARER, responses=[401, 403, 404])
@@ -388,7 +441,7 @@ def _page_json(page) -> dict:
 
 
 @bp.get("/questions")
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.input(QuestionsQuery, location="query", arg_name="query")
 @bp.output(QuestionsOut)
 @bp.doc(summary="The question bank, searched and filtered (trainer/admin)", security=BEARER, responses=[401, 403])
@@ -401,7 +454,7 @@ def list_questions(query):
 
 
 @bp.post("/questions")
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.input(QuestionIn, arg_name="body")
 @bp.output(QuestionOut, status_code=201)
 @bp.doc(summary="Add a question (same rules as the file template; errors keyed by column)", security=BEARER,
@@ -413,7 +466,7 @@ def create_question(body):
 
 
 @bp.put("/questions/<int:question_id>")
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.input(QuestionIn, arg_name="body")
 @bp.output(QuestionOut)
 @bp.doc(summary="Replace a question; attempts keep the copy they were drawn with", security=BEARER,
@@ -426,7 +479,7 @@ def update_question(question_id, body):
 
 
 @bp.post("/questions/<int:question_id>/<any(activate, deactivate):action>")
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.output(QuestionOut)
 @bp.doc(summary="Deactivate (no longer drawn at random) or activate a question", security=BEARER,
         responses=[401, 403, 404])
@@ -437,7 +490,7 @@ def set_question_active(question_id, action):
 
 
 @bp.delete("/questions/<int:question_id>")
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.output({}, status_code=204)
 @bp.doc(summary="Delete a question no attempt has used and no quiz pins (else 409: deactivate it)",
         security=BEARER, responses=[401, 403, 404, 409])
@@ -460,7 +513,7 @@ def _preview_json(pending) -> dict:
 
 @bp.post("/questions/import/preview")
 @reads_first
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.input(ImportIn, location="files", arg_name="files")
 @bp.output(ImportPreviewOut, status_code=201)
 @bp.doc(summary="Step 1 of a bulk upload: check the file and keep it for an hour; nothing is imported",
@@ -474,7 +527,7 @@ def preview_question_import(files):
 
 
 @bp.post("/questions/import/<token>/confirm")
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.input(ImportConfirmIn, arg_name="body")
 @bp.output(ImportConfirmOut)
 @bp.doc(summary="Step 2: import every row of a previewed file, or none (duplicates skipped or updated)",
@@ -489,7 +542,7 @@ def confirm_question_import(token, body):
 
 
 @bp.post("/quizzes/<int:quiz_id>/<any(publish, unpublish):action>")
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.output(QuizOut)
 @bp.doc(summary="Publish (rules checked against the bank) or unpublish a quiz", security=BEARER,
         responses=[401, 403, 404, 422])
@@ -501,7 +554,7 @@ def set_quiz_published(quiz_id, action):
 
 
 @bp.get("/quizzes/<int:quiz_id>/results")
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.input(ResultsQuery, location="query", arg_name="query")
 @bp.output(ResultsOut)
 @bp.doc(summary="Every attempt at a quiz, newest first, optionally for one unit", security=BEARER,
@@ -530,7 +583,7 @@ def quiz_results(quiz_id, query):
 
 
 @bp.get("/quizzes/<int:quiz_id>/item-analysis")
-@api_auth("trainer", "admin")
+@api_auth(*STAFF_ROLES)
 @bp.output(ItemAnalysisOut)
 @bp.doc(summary="Facility, discrimination (upper vs lower 27 %) and option choices per question", security=BEARER,
         responses=[401, 403, 404])
@@ -579,7 +632,7 @@ def _board_quiz_id(quiz_id: int) -> int:
     Uses the board cache's memoized state, so a warm leaderboard request loads no quiz.
     """
     state = board_cache().state(quiz_id)
-    if state is None or (not state.is_published and api_identity().role not in ("trainer", "admin")):
+    if state is None or (not state.is_published and api_identity().role not in STAFF_ROLES):
         raise NotFound("测验不存在", code="quiz_not_found")
     return quiz_id
 

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, DateTime, File, Float, Integer, List, Nested, String
-from apiflask.fields import Dict  # trainer
+from apiflask.fields import (
+    Boolean,
+    DateTime,
+    Dict,  # trainer
+    File,
+    Float,
+    Integer,
+    List,
+    Nested,
+    String,
+)
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import EXCLUDE
 
 from question_bank import QUESTION_TYPES
 
 from ..models import REVIEW_POLICIES, ROLES, SCORING_POLICIES, UNIT_KINDS
-
 
 #: Ids the database can hold (PostgreSQL INTEGER); anything else is a validation error, not a 500.
 DATABASE_ID = Range(1, 2**31 - 1)

@@ -8,7 +8,6 @@ import threading
 from flask import Blueprint, current_app
 
 from ..database import transaction_mode
-
 from ..services.board_cache import BoardCache, MemoryStore, RedisStore
 
 bp = Blueprint("boards", __name__, url_prefix="/boards")

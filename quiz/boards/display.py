@@ -15,13 +15,25 @@ from ..extensions import db
 from ..models import DisplayLink, Quiz
 from ..services.board_cache import cached_units, cached_users
 from ..services.board_links import (
-    DisplayGrant, create_display_link, display_grant, get_display_link, mask_name, revoke_display_link,
+    DisplayGrant,
+    create_display_link,
+    display_grant,
+    get_display_link,
+    mask_name,
+    revoke_display_link,
     set_display_masking,
 )
 from ..services.clock import isoformat, now_utc
 from . import board_cache, bp
 from .presenters import cached_json, unit_json
-from .routes import ActionForm, board_quiz, chart_stamp, metric_label, render_settings, svg_response
+from .routes import (
+    ActionForm,
+    board_quiz,
+    chart_stamp,
+    metric_label,
+    render_settings,
+    svg_response,
+)
 
 #: how many individuals the big screen shows
 DISPLAY_TOP_USERS = 20

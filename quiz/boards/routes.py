@@ -11,19 +11,30 @@ from flask_login import current_user
 from wtforms import SelectChoice, SelectField
 
 from ..auth_setup import roles_required
-from ..forms import ActionForm, BaseForm
 from ..extensions import db
-from ..models import RANKING_METRIC_LABELS, RANKING_METRICS, Quiz
+from ..forms import ActionForm, BaseForm
+from ..models import RANKING_METRIC_LABELS, RANKING_METRICS, STAFF_ROLES, Quiz
 from ..services import quizzes
-from ..services.board_cache import Entry, cached_trend, cached_units, cached_users, mark_board_changed
+from ..services.board_cache import (
+    Entry,
+    cached_trend,
+    cached_units,
+    cached_users,
+    mark_board_changed,
+)
 from ..services.board_links import quiz_display_links
-from ..services.charts import CHART_NAMES, band_labels, daily_chart, participation_chart, score_distribution_chart
+from ..services.charts import (
+    CHART_NAMES,
+    band_labels,
+    daily_chart,
+    participation_chart,
+    score_distribution_chart,
+)
 from ..services.clock import now_utc
 from . import board_cache, bp
 from .exports import boards_workbook, summary_workbook
 from .presenters import board_users, ranking_rules
 
-MANAGERS = ("trainer", "admin")
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,7 +45,7 @@ class MetricForm(BaseForm):
 
 def board_quiz(quiz_id: int) -> Quiz:
     """The quiz whose boards are asked for; trainers and admins also see unpublished ones."""
-    manager = current_user.is_authenticated and current_user.role in MANAGERS
+    manager = current_user.is_authenticated and current_user.is_staff
     return quizzes.get_quiz(quiz_id, include_unpublished=manager)
 
 
@@ -97,7 +108,7 @@ def chart(quiz_id: int, name: str):
 @roles_required()
 def index():
     """The quizzes with boards (trainers and admins also see unpublished ones)."""
-    if current_user.role in MANAGERS:
+    if current_user.is_staff:
         items = list(db.session.scalars(db.select(Quiz).order_by(Quiz.opens_at.desc(), Quiz.id.desc())))
     else:
         items = quizzes.published_quizzes()
@@ -192,7 +203,7 @@ def print_view(quiz_id: int):
 
 
 @bp.get("/quizzes/<int:quiz_id>/summary")
-@roles_required(*MANAGERS)
+@roles_required(*STAFF_ROLES)
 def summary(quiz_id: int):
     """活动总结: the contest's overall figures, per-unit participation and ranking, with the charts."""
     quiz = board_quiz(quiz_id)
@@ -224,7 +235,7 @@ def _xlsx(data: bytes, filename: str) -> Response:
 
 
 @bp.get("/quizzes/<int:quiz_id>/export.xlsx")
-@roles_required(*MANAGERS)
+@roles_required(*STAFF_ROLES)
 def export(quiz_id: int):
     """Both boards as .xlsx (单位排名, 个人排名, 排名规则)."""
     quiz = board_quiz(quiz_id)
@@ -235,7 +246,7 @@ def export(quiz_id: int):
 
 
 @bp.get("/quizzes/<int:quiz_id>/summary.xlsx")
-@roles_required(*MANAGERS)
+@roles_required(*STAFF_ROLES)
 def summary_export(quiz_id: int):
     """活动总结 as .xlsx."""
     quiz = board_quiz(quiz_id)
@@ -262,14 +273,14 @@ def render_settings(quiz: Quiz, *, new_link=None, new_link_url: str | None = Non
 
 
 @bp.get("/quizzes/<int:quiz_id>/settings")
-@roles_required(*MANAGERS)
+@roles_required(*STAFF_ROLES)
 def settings(quiz_id: int):
     """The unit ranking metric (trainers, admins) and the big-screen links (admins)."""
     return render_settings(board_quiz(quiz_id))
 
 
 @bp.post("/quizzes/<int:quiz_id>/metric")
-@roles_required(*MANAGERS)
+@roles_required(*STAFF_ROLES)
 def set_metric(quiz_id: int):
     quiz = board_quiz(quiz_id)
     form = MetricForm()

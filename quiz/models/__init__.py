@@ -1,19 +1,34 @@
 """The data model: import from here."""
 
-from .accounts import ROLE_LABELS, ROLES, UNIT_KINDS, ApiToken, Unit, User
-from .attempts import ATTEMPT_STATUSES, FINAL_STATUSES, Answer, Attempt, AttemptQuestion
+from .accounts import ROLE_LABELS, ROLES, STAFF_ROLES, UNIT_KINDS, ApiToken, Unit, User
+from .attempts import best_attempt, ATTEMPT_STATUSES, FINAL_STATUSES, Answer, Attempt, AttemptQuestion
 from .audit import AuditEntry
-from .imports import IMPORT_KINDS, PendingImport
 from .base import UTCDateTime, utcnow
 from .boards import RANKING_METRIC_LABELS, RANKING_METRICS, BoardVersion, DisplayLink
+from .imports import IMPORT_KINDS, PendingImport
 from .questions import Category, Question
-from .quizzes import MAX_TIME_LIMIT_SECONDS, REVIEW_POLICIES, SCORING_POLICIES, Quiz, QuizRule
+from .quizzes import (
+    MAX_TIME_LIMIT_SECONDS,
+    REVIEW_POLICIES,
+    SCORING_POLICIES,
+    Quiz,
+    QuizRule,
+)
 from .training import (
-    ANSWER_SOURCES, PRACTICE_MODES, Certificate, HarvestedAttempt, LevelSeries, NotebookEntry,
-    PracticeItem, PracticeSession, TrainingAnswer,
+    ANSWER_SOURCES,
+    PRACTICE_MODES,
+    Certificate,
+    HarvestedAttempt,
+    LevelSeries,
+    NotebookEntry,
+    PracticeItem,
+    PracticeSession,
+    TrainingAnswer,
 )
 
 __all__ = [
+    "best_attempt",
+    "STAFF_ROLES",
     "MAX_TIME_LIMIT_SECONDS",
     "ATTEMPT_STATUSES", "FINAL_STATUSES", "REVIEW_POLICIES", "ROLES", "ROLE_LABELS",
     "SCORING_POLICIES", "UNIT_KINDS", "Answer", "ApiToken", "Attempt", "AttemptQuestion",

@@ -13,6 +13,9 @@ from .base import UTCDateTime, utcnow
 
 UNIT_KINDS = ("科室", "局属单位", "企业")
 ROLES = ("employee", "trainer", "admin")
+#: The permission rule for staff: trainers and admins manage questions, quizzes, levels and boards,
+#: and see unpublished quizzes.
+STAFF_ROLES = ("trainer", "admin")
 ROLE_LABELS = {"employee": "职工", "trainer": "培训管理员", "admin": "系统管理员"}
 
 
@@ -54,8 +57,10 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
+    @property
+    def is_staff(self) -> bool:
+        """Trainers and admins (STAFF_ROLES)."""
+        return self.role in STAFF_ROLES
 
     @property
     def role_label(self) -> str:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, and_, text
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    text,
+)
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -96,6 +105,19 @@ Index(
     Attempt.status,
     Attempt.max_score,
 )
+
+
+def best_attempt_order(attempt: Attempt) -> tuple:
+    """The best-attempt rule (boards, certificates, levels): the highest score, then the shortest
+    time, then the earliest submission.  quiz.services.rankings.best_attempts states it in SQL."""
+    return (-(attempt.score or 0), attempt.duration_seconds if attempt.duration_seconds is not None else 1 << 31,
+            attempt.submitted_at)
+
+
+def best_attempt(attempts) -> "Attempt | None":
+    """The best of some finalized attempts (best_attempt_order), or None."""
+    return min(attempts, key=best_attempt_order, default=None)
+
 
 
 class AttemptQuestion(db.Model):

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import ROLES, UNIT_KINDS, ApiToken, Unit, User
 from .passwords import check_password
 
+
 @functools.cache
 def _dummy_hash(method: str) -> str:
     """Verifying against this keeps a login with an unknown username as slow as a wrong password."""

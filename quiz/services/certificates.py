@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Forbidden, NotFound
 from ..extensions import db
-from ..models import Attempt, Certificate, Quiz, User
+from ..models import FINAL_STATUSES, Attempt, Certificate, Quiz, User, best_attempt
 from .clock import to_campaign_tz
 
 CODE_PATTERN = re.compile(r"^[A-Z2-7]{16}$")
@@ -116,15 +116,19 @@ def user_certificates(user: User) -> list[Certificate]:
     ))
 
 
-def passed_contest_attempts(user: User) -> list[Attempt]:
-    """The user's passed contest attempts, best first per quiz (candidates for a certificate)."""
-    return list(db.session.scalars(
+def best_passed_contest_attempts(user: User) -> list[Attempt]:
+    """The user's best passed attempt of each contest (best_attempt_order), newest first: the
+    candidates for a certificate."""
+    by_quiz: dict[int, list[Attempt]] = {}
+    for attempt in db.session.scalars(
         select(Attempt)
         .join(Quiz, Quiz.id == Attempt.quiz_id)
         .where(Attempt.user_id == user.id, Attempt.passed.is_(True), Quiz.kind == "contest",
-               Attempt.status.in_(("submitted", "expired")))
-        .order_by(Attempt.submitted_at.desc())
-    ))
+               Attempt.status.in_(FINAL_STATUSES))
+    ):
+        by_quiz.setdefault(attempt.quiz_id, []).append(attempt)
+    best = [best_attempt(attempts) for attempts in by_quiz.values()]
+    return sorted(best, key=lambda a: a.submitted_at, reverse=True)
 
 
 # ---------------------------------------------------------------- PDF

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from question_bank import load_builtin_bank
 
-from ..models import Category
 from ..extensions import db
+from ..models import Category
 from . import accounts, levels, quizzes
 from .questions import import_question_records
 

@@ -18,14 +18,14 @@ This module imports models and the quiz service only (``attempts`` imports it).
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import MAX_TIME_LIMIT_SECONDS, Attempt, LevelSeries, Quiz, Unit, User
+from ..models import MAX_TIME_LIMIT_SECONDS, Attempt, best_attempt, LevelSeries, Quiz, Unit, User
 from . import quizzes
 from .quizzes import RuleSpec
 
@@ -238,7 +238,8 @@ def series_progress(user: User, series: LevelSeries) -> SeriesProgress:
     """Every level of the series with the user's state: unlocked, passed, stars, best score."""
     levels = series_levels(series)
     rows = db.session.execute(
-        select(Attempt.id, Attempt.quiz_id, Attempt.status, Attempt.score, Attempt.max_score, Attempt.passed)
+        select(Attempt.id, Attempt.quiz_id, Attempt.status, Attempt.score, Attempt.max_score, Attempt.passed,
+               Attempt.duration_seconds, Attempt.submitted_at)
         .where(Attempt.user_id == user.id, Attempt.quiz_id.in_([level.id for level in levels]))
     ).all() if levels else []
     by_level: dict[int, list] = {}
@@ -249,9 +250,9 @@ def series_progress(user: User, series: LevelSeries) -> SeriesProgress:
     for number, level in enumerate(levels, start=1):
         attempts = by_level.get(level.id, [])
         final = [a for a in attempts if a.status != "in_progress"]
-        best = max(final, key=lambda a: (a.score or 0), default=None)
+        best = best_attempt(final)
         passed = any(a.passed for a in final)
-        best_passed = max((a for a in final if a.passed), key=lambda a: a.score or 0, default=None)
+        best_passed = best_attempt(a for a in final if a.passed)
         running = next((a.id for a in attempts if a.status == "in_progress"), None)
         progress.levels.append(LevelState(
             level=level,

@@ -29,7 +29,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import (
-    FINAL_STATUSES, Answer, Attempt, AttemptQuestion, Category, HarvestedAttempt, NotebookEntry, Question, Quiz,
+    FINAL_STATUSES,
+    Answer,
+    Attempt,
+    AttemptQuestion,
+    Category,
+    HarvestedAttempt,
+    NotebookEntry,
+    Question,
+    Quiz,
     User,
 )
 from .mastery import Result, log_results

@@ -16,7 +16,15 @@ from sqlalchemy import select
 
 from ..errors import InsufficientQuestions, InvalidAnswer, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Category, NotebookEntry, PracticeItem, PracticeSession, Question, TrainingAnswer, User
+from ..models import (
+    Category,
+    NotebookEntry,
+    PracticeItem,
+    PracticeSession,
+    Question,
+    TrainingAnswer,
+    User,
+)
 from .grading import choice_problem, grade_answer
 from .mastery import Result
 from .notebook import record_results

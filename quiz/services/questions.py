@@ -11,7 +11,6 @@ from question_bank import QuestionRecord, normalize_stem
 from ..extensions import db
 from ..models import Category, Question
 
-
 #: Question.stem_key is a String(255): PostgreSQL refuses longer values (stems may have 2,000 characters).
 STEM_KEY_LENGTH = 255
 

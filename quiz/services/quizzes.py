@@ -12,7 +12,16 @@ from question_bank import QUESTION_TYPES
 
 from ..errors import DomainError, InsufficientQuestions, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import MAX_TIME_LIMIT_SECONDS, REVIEW_POLICIES, SCORING_POLICIES, Category, Question, Quiz, QuizRule, User
+from ..models import (
+    MAX_TIME_LIMIT_SECONDS,
+    REVIEW_POLICIES,
+    SCORING_POLICIES,
+    Category,
+    Question,
+    Quiz,
+    QuizRule,
+    User,
+)
 from .audit import record_audit
 
 MAX_QUESTIONS_PER_QUIZ = 500

@@ -131,7 +131,8 @@ def _counted_attempts(quiz: Quiz) -> list:
 
 
 def best_attempts(quiz: Quiz):
-    """One row per enabled user with a counted attempt: their best (the contest result)."""
+    """One row per enabled user with a counted attempt: their best (the contest result), by the
+    best-attempt rule (attempts.best_attempt_order): score, then duration, then submission."""
     ordered = (
         select(
             Attempt.user_id,

@@ -10,10 +10,9 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import NotFound
 from ..extensions import db
+from ..labels import STATUS_LABELS
 from ..models import ATTEMPT_STATUSES, FINAL_STATUSES, Attempt, Quiz, Unit, User
 from .clock import to_campaign_tz
-
-STATUS_LABELS = {"in_progress": "答题中", "submitted": "已提交", "expired": "超时自动交卷"}
 
 EXPORT_HEADERS = [
     "序号", "姓名", "用户名", "单位", "第几次", "状态", "得分", "满分", "是否及格",

@@ -7,9 +7,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..auth_setup import roles_required
-from ..forms import ActionForm
 from ..database import atomic, write_block
 from ..errors import DomainError
+from ..forms import ActionForm
 from ..services import attempts, quizzes
 from ..services.clock import now_utc
 from ..services.quizzes import quiz_max_score

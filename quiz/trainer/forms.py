@@ -40,8 +40,9 @@ from question_bank.model import (
 )
 
 from ..forms import ActionForm, BaseForm, ChineseMeta  # noqa: F401  (ActionForm: for the trainer views)
+from ..services.grading import TYPE_LABELS
 
-TYPE_CHOICES = {"single": "单选题", "multiple": "多选题", "true_false": "判断题"}
+TYPE_CHOICES = TYPE_LABELS
 DIFFICULTY_CHOICES = {1: "1 易", 2: "2 中", 3: "3 难"}
 REVIEW_CHOICES = {"immediate": "交卷后立即查看", "after_close": "测验结束后公布", "never": "不公布"}
 SCORING_CHOICES = {"all_or_nothing": "全部选对才得分", "partial": "选对但不全得一半分"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 
 from ..import_views import TwoStepImport
+from ..models import STAFF_ROLES
 from ..services import question_import
 from . import bp
 from .forms import ConfirmImportForm, UploadForm
@@ -21,7 +22,7 @@ def _finished(summary):
 QUESTION_IMPORT = TwoStepImport(
     kind=question_import.KIND,
     name="import",
-    roles=("trainer", "admin"),
+    roles=STAFF_ROLES,
     upload_url="/imports/new",
     url="/imports",
     upload_template="trainer/import_upload.html",

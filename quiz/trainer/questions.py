@@ -12,7 +12,7 @@ from ..auth_setup import roles_required
 from ..database import atomic
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..models import Category, Question
+from ..models import STAFF_ROLES, Category, Question
 from ..services import question_admin
 from ..services.audit import AuditFilter, audit_query
 from ..services.clock import now_utc, to_campaign_tz
@@ -52,14 +52,14 @@ def _filters_from_request() -> tuple[QuestionFilterForm, QuestionFilter]:
 
 
 @bp.get("/")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def index():
     """The trainer's start page."""
     return redirect(url_for("trainer.questions"))
 
 
 @bp.get("/questions")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def questions():
     """The bank, searchable and filtered, 50 a page."""
     form, filters = _filters_from_request()
@@ -76,7 +76,7 @@ def questions():
 
 
 @bp.get("/questions/search.json")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def question_search():
     """Up to 20 matching questions, for the fixed-paper picker."""
     _, filters = _filters_from_request()
@@ -131,7 +131,7 @@ def _edit_page(form: QuestionForm, question: Question | None, preview=None):
 
 
 @bp.route("/questions/new", methods=["GET", "POST"])
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def question_new():
     form = _question_form(None)
     if form.validate_on_submit():
@@ -151,7 +151,7 @@ def question_new():
 
 
 @bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def question_edit(question_id: int):
     question = _get_question(question_id)
     form = _question_form(question)
@@ -172,7 +172,7 @@ def question_edit(question_id: int):
 
 
 @bp.get("/questions/<int:question_id>")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def question_detail(question_id: int):
     """The question as employees see it, with the answer, its use and its change history."""
     question = _get_question(question_id)
@@ -203,7 +203,7 @@ def _question_action(question_id: int, action) -> object:
 
 
 @bp.post("/questions/<int:question_id>/deactivate")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def question_deactivate(question_id: int):
     def deactivate(question):
         question_admin.set_question_active(question, False, current_user, now_utc())
@@ -213,7 +213,7 @@ def question_deactivate(question_id: int):
 
 
 @bp.post("/questions/<int:question_id>/activate")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def question_activate(question_id: int):
     def activate(question):
         question_admin.set_question_active(question, True, current_user, now_utc())
@@ -223,7 +223,7 @@ def question_activate(question_id: int):
 
 
 @bp.post("/questions/<int:question_id>/delete")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def question_delete(question_id: int):
     def delete(question):
         question_admin.delete_question(question, current_user, now_utc())
@@ -240,7 +240,7 @@ def _back_to(question_id: int):
 
 
 @bp.get("/questions/export.xlsx")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def question_export():
     """The bank (or the filtered part) in the import template: edit in Excel and upload again."""
     _, filters = _filters_from_request()
@@ -251,7 +251,7 @@ def question_export():
 
 
 @bp.get("/questions/template.xlsx")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def question_template():
     """The blank import template with two worked examples and instructions."""
     return download(template_xlsx(), "题库导入模板.xlsx", XLSX_MIMETYPE)
@@ -261,7 +261,7 @@ def question_template():
 
 
 @bp.route("/categories", methods=["GET", "POST"])
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def categories():
     """Categories with their active questions; create one."""
     form = CategoryForm(prefix="new")
@@ -278,7 +278,7 @@ def categories():
 
 
 @bp.post("/categories/<int:category_id>/rename")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def category_rename(category_id: int):
     category = db.session.get(Category, category_id)
     if category is None:

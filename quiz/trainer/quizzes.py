@@ -12,7 +12,7 @@ from ..auth_setup import roles_required
 from ..database import atomic
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Question, Quiz
+from ..models import STAFF_ROLES, Question, Quiz
 from ..services import quiz_builder
 from ..services import quizzes as quiz_service
 from ..services.clock import in_campaign_tz_if_naive, now_utc, to_campaign_tz
@@ -204,14 +204,14 @@ def _save(form: QuizForm, quiz: Quiz | None):
 
 
 @bp.get("/quizzes")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quizzes():
     return render_template("trainer/quizzes.html", rows=quiz_builder.quiz_list(), action_form=ActionForm(),
                            now=now_utc())
 
 
 @bp.route("/quizzes/new", methods=["GET", "POST"])
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_new():
     form = _new_form()
     if request.method == "GET":
@@ -220,7 +220,7 @@ def quiz_new():
 
 
 @bp.route("/quizzes/<int:quiz_id>/edit", methods=["GET", "POST"])
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_edit(quiz_id: int):
     quiz = _get_quiz(quiz_id)
     form = _new_form(quiz)
@@ -231,7 +231,7 @@ def quiz_edit(quiz_id: int):
 
 
 @bp.get("/quizzes/<int:quiz_id>")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_detail(quiz_id: int):
     """A quiz's settings, its rules against the bank now, and what can be done with it."""
     quiz = _get_quiz(quiz_id)
@@ -249,7 +249,7 @@ def quiz_detail(quiz_id: int):
 
 
 @bp.get("/quizzes/<int:quiz_id>/sample")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_sample(quiz_id: int):
     """One sample draw of the saved rules (nothing is saved)."""
     quiz = _get_quiz(quiz_id)
@@ -263,7 +263,7 @@ def quiz_sample(quiz_id: int):
 
 
 @bp.get("/quizzes/rule-check")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_rule_check():
     """Live totals for the builder page: questions, score and availability per rule."""
     form = QuizForm(formdata=request.args, meta={"csrf": False})
@@ -306,21 +306,21 @@ def _quiz_action(quiz_id: int, action, success: str):
 
 
 @bp.post("/quizzes/<int:quiz_id>/publish")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_publish(quiz_id: int):
     return _quiz_action(quiz_id, lambda quiz: quiz_builder.publish_quiz(quiz, current_user, now_utc()),
                         "已发布，职工现在可以在首页看到该测验。")
 
 
 @bp.post("/quizzes/<int:quiz_id>/unpublish")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_unpublish(quiz_id: int):
     return _quiz_action(quiz_id, lambda quiz: quiz_builder.unpublish_quiz(quiz, current_user, now_utc()),
                         "已取消发布：职工不再能看到和开始该测验，正在进行的答题仍可提交。")
 
 
 @bp.post("/quizzes/<int:quiz_id>/new-version")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_new_version(quiz_id: int):
     return _quiz_action(quiz_id, lambda quiz: quiz_builder.create_new_version(quiz, current_user, now_utc()),
                         "已创建新版本（未发布），可以修改抽题规则和计分设置。原版本不受影响。")

@@ -6,7 +6,7 @@ from flask import render_template, request
 
 from ..auth_setup import roles_required
 from ..extensions import db
-from ..models import Quiz
+from ..models import STAFF_ROLES, Quiz
 from ..services import item_analysis, results
 from ..services.attempts import review_items
 from ..services.clock import now_utc, to_campaign_tz
@@ -26,7 +26,7 @@ def _filters(quiz: Quiz) -> tuple[ResultFilterForm, ResultFilter]:
 
 
 @bp.get("/quizzes/<int:quiz_id>/results")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_results(quiz_id: int):
     """Every attempt: employee, unit, score, duration, submitted, status; filter by unit, 50 a page."""
     quiz = get_quiz(quiz_id, include_unpublished=True)
@@ -45,7 +45,7 @@ def _export_name(quiz: Quiz, extension: str) -> str:
 
 
 @bp.get("/quizzes/<int:quiz_id>/results.xlsx")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_results_xlsx(quiz_id: int):
     quiz = get_quiz(quiz_id, include_unpublished=True)
     _, filters = _filters(quiz)
@@ -54,7 +54,7 @@ def quiz_results_xlsx(quiz_id: int):
 
 
 @bp.get("/quizzes/<int:quiz_id>/results.csv")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_results_csv(quiz_id: int):
     quiz = get_quiz(quiz_id, include_unpublished=True)
     _, filters = _filters(quiz)
@@ -63,7 +63,7 @@ def quiz_results_csv(quiz_id: int):
 
 
 @bp.get("/attempts/<int:attempt_id>")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def attempt_detail(attempt_id: int):
     """One attempt with every answer, the correct options and the points awarded."""
     attempt = results.get_attempt_for_trainer(attempt_id)
@@ -72,7 +72,7 @@ def attempt_detail(attempt_id: int):
 
 
 @bp.get("/quizzes/<int:quiz_id>/analysis")
-@roles_required("trainer", "admin")
+@roles_required(*STAFF_ROLES)
 def quiz_analysis(quiz_id: int):
     """Facility, discrimination and option choices per question; weak questions flagged."""
     quiz = get_quiz(quiz_id, include_unpublished=True)

@@ -9,23 +9,44 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ..auth_setup import roles_required
 from ..database import atomic, write_block
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Attempt, Category, NotebookEntry, Question, Quiz
-from ..services import attempts, certificates, levels, mastery, notebook, practice, qrcodes, quizzes
+from ..models import STAFF_ROLES, Category, NotebookEntry, Question, Quiz
+from ..services import (
+    attempts,
+    certificates,
+    levels,
+    mastery,
+    notebook,
+    practice,
+    qrcodes,
+    quizzes,
+)
 from ..services.clock import now_utc
 from ..services.questions import category_counts
 from ..services.quizzes import RuleSpec
 from . import bp
-from .forms import ActionForm, LevelForm, NotebookPracticeForm, PracticeStartForm, SeriesForm
-
-TRAINER_ROLES = ("trainer", "admin")
-
+from .forms import (
+    ActionForm,
+    LevelForm,
+    NotebookPracticeForm,
+    PracticeStartForm,
+    SeriesForm,
+)
 
 # ---------------------------------------------------------------- helpers
 
@@ -219,12 +240,12 @@ def levels_index():
 @bp.get("/levels/<int:series_id>")
 @roles_required()
 def series_detail(series_id: int):
-    series = levels.get_series(series_id, include_unpublished=current_user.role in TRAINER_ROLES)
+    series = levels.get_series(series_id, include_unpublished=current_user.is_staff)
     return render_template(
         "training/series.html",
         progress=levels.series_progress(current_user, series),
         form=ActionForm(),
-        can_manage=current_user.role in TRAINER_ROLES,
+        can_manage=current_user.is_staff,
     )
 
 
@@ -247,7 +268,7 @@ def level_start(series_id: int, quiz_id: int):
 
 
 @bp.get("/levels/<int:series_id>/units")
-@roles_required(*TRAINER_ROLES)
+@roles_required(*STAFF_ROLES)
 def series_units(series_id: int):
     series = levels.get_series(series_id, include_unpublished=True)
     return render_template("training/series_units.html", series=series,
@@ -258,7 +279,7 @@ def series_units(series_id: int):
 
 
 @bp.route("/manage", methods=["GET", "POST"])
-@roles_required(*TRAINER_ROLES)
+@roles_required(*STAFF_ROLES)
 def manage():
     form = SeriesForm()
     if form.validate_on_submit():
@@ -281,7 +302,7 @@ def _level_form() -> LevelForm:
 
 
 @bp.route("/manage/<int:series_id>", methods=["GET", "POST"])
-@roles_required(*TRAINER_ROLES)
+@roles_required(*STAFF_ROLES)
 def manage_series(series_id: int):
     series = levels.get_series(series_id, include_unpublished=True)
     form = SeriesForm(obj=series) if request.method == "GET" else SeriesForm()
@@ -297,7 +318,7 @@ def manage_series(series_id: int):
 
 
 @bp.post("/manage/<int:series_id>/levels")
-@roles_required(*TRAINER_ROLES)
+@roles_required(*STAFF_ROLES)
 def level_add(series_id: int):
     series = levels.get_series(series_id, include_unpublished=True)
     form = _level_form()
@@ -322,7 +343,7 @@ def level_add(series_id: int):
 
 
 @bp.post("/manage/<int:series_id>/levels/<int:quiz_id>/<any(up, down):direction>")
-@roles_required(*TRAINER_ROLES)
+@roles_required(*STAFF_ROLES)
 def level_move(series_id: int, quiz_id: int, direction: str):
     series = levels.get_series(series_id, include_unpublished=True)
     if ActionForm().validate_on_submit():
@@ -331,7 +352,7 @@ def level_move(series_id: int, quiz_id: int, direction: str):
 
 
 @bp.post("/manage/<int:series_id>/levels/<int:quiz_id>/delete")
-@roles_required(*TRAINER_ROLES)
+@roles_required(*STAFF_ROLES)
 def level_delete(series_id: int, quiz_id: int):
     series = levels.get_series(series_id, include_unpublished=True)
     if ActionForm().validate_on_submit():
@@ -346,7 +367,7 @@ def level_delete(series_id: int, quiz_id: int):
 
 
 @bp.post("/manage/<int:series_id>/<any(publish, withdraw):action>")
-@roles_required(*TRAINER_ROLES)
+@roles_required(*STAFF_ROLES)
 def series_publish(series_id: int, action: str):
     series = levels.get_series(series_id, include_unpublished=True)
     if ActionForm().validate_on_submit():
@@ -386,7 +407,7 @@ def series_qr(series_id: int):
 
 
 @bp.get("/posters")
-@roles_required(*TRAINER_ROLES)
+@roles_required(*STAFF_ROLES)
 def posters():
     return render_template("training/posters.html", quizzes=quizzes.published_quizzes(),
                            series_list=levels.published_series())
@@ -399,11 +420,7 @@ def posters():
 @roles_required()
 def certificates_index():
     issued = {cert.attempt_id: cert for cert in certificates.user_certificates(current_user)}
-    best: dict[int, Attempt] = {}
-    for attempt in certificates.passed_contest_attempts(current_user):
-        if attempt.quiz_id not in best or (attempt.score or 0) > (best[attempt.quiz_id].score or 0):
-            best[attempt.quiz_id] = attempt
-    rows = sorted(best.values(), key=lambda a: a.submitted_at, reverse=True)
+    rows = certificates.best_passed_contest_attempts(current_user)
     return render_template("training/certificates.html", rows=rows, issued=issued)
 
 
