@@ -49,10 +49,10 @@ from boards_seed import OPENS_AT, make_app, seed  # noqa: E402
 from quiz.extensions import db  # noqa: E402
 from quiz.models import Attempt, Quiz, User  # noqa: E402
 from quiz.services import accounts  # noqa: E402
-from quiz.services.board_cache import BoardCache, MemoryStore, cached_units, cached_users, mark_board_changed  # noqa: E402
-from quiz.services.board_links import create_display_link  # noqa: E402
+from quiz.boards.cache import BoardCache, MemoryStore, cached_units, cached_users, mark_board_changed  # noqa: E402
+from quiz.boards.links import create_display_link  # noqa: E402
 from quiz.services.clock import now_utc  # noqa: E402
-from quiz.services.rankings import get_standings  # noqa: E402
+from quiz.boards.rankings import get_standings  # noqa: E402
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_URL = f"{PG_SERVER}/boards_bench"

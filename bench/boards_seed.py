@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from quiz import create_app  # noqa: E402
 from quiz.extensions import db  # noqa: E402
 from quiz.models import Attempt, Category, Question, Unit, User  # noqa: E402
-from quiz.services.board_cache import mark_board_changed  # noqa: E402
+from quiz.boards.cache import mark_board_changed  # noqa: E402
 from quiz.services import accounts, quizzes  # noqa: E402
 
 #: The contest window of the seeded quiz: 2026-06-05 .. 2026-07-05 (Shanghai), "now" is mid-June.

@@ -14,18 +14,18 @@ from werkzeug.routing import IntegerConverter
 
 from . import auth_setup, cli, errors, ops, web
 from . import config as config_module
-from .admin import bp as admin_bp
-from .api import bp as api_bp
+from .admin.routes import bp as admin_bp
+from .api.routes import bp as api_bp
 from .api import openapi as api_openapi
-from .auth import bp as auth_bp
+from .auth.routes import bp as auth_bp
 from .auth_setup import SAFE_METHODS
-from .boards import bp as boards_bp
+from .boards.routes import bp as boards_bp
 from .database import configure_engine, transaction_mode
 from .extensions import bootstrap, csrf, db, limiter, migrate
-from .take import bp as take_bp
-from .trainer import bp as trainer_bp
-from .training import bp as training_bp
-from .training import verify_bp
+from .take.routes import bp as take_bp
+from .trainer.routes import bp as trainer_bp
+from .training.routes import bp as training_bp
+from .training.routes import verify_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_DATABASE_ID = 2**31 - 1

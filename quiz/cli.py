@@ -16,7 +16,8 @@ from question_bank import FileRejected
 from .errors import DomainError
 from .extensions import db
 from .models import ROLES
-from .services import accounts, attempts, demo, question_import
+from .services import accounts, attempts, demo
+from .trainer import question_import
 from .services.clock import now_utc
 
 

@@ -16,14 +16,11 @@ from sqlalchemy.orm import close_all_sessions
 
 from quiz.extensions import db
 from quiz.models import Quiz, Unit
-from quiz.services import user_admin
+from quiz.admin import user_admin
 from quiz.services.clock import now_utc
 from quiz.services import attempts
-from quiz.services.board_cache import (
-    BoardCache, BoardState, Entry, MemoryStore, RedisStore, STANDINGS, cached_units, cached_users,
-    read_board_state, read_board_version,
-)
-from quiz.services.rankings import get_standings
+from quiz.boards.cache import BoardCache, BoardState, Entry, MemoryStore, RedisStore, STANDINGS, cached_units, cached_users, read_board_state, read_board_version
+from quiz.boards.rankings import get_standings
 
 from boards_helpers import contest, take
 from helpers import T0, minutes
@@ -161,7 +158,7 @@ def test_background_refresh_serves_stale_and_refreshes_once():
 
 def test_background_refresh_in_the_app(app_config, build, api):
     from quiz import create_app
-    from quiz.boards import AppThreadRunner
+    from quiz.boards.blueprint import AppThreadRunner
     from quiz.database import transaction_mode
 
     quiz = contest(build)

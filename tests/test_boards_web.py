@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from quiz.auth_setup import PUBLIC_ENDPOINTS
 from quiz.extensions import db
 from quiz.models import DisplayLink
-from quiz.services.board_links import mask_name
+from quiz.boards.links import mask_name
 
 from boards_helpers import contest, take
 from helpers import T0, minutes

@@ -14,7 +14,8 @@ import pytest
 from question_bank import load_builtin_bank
 
 from quiz.extensions import db
-from quiz.services import attempts, levels
+from quiz.services import attempts
+from quiz.training import levels
 from quiz.services.clock import now_utc
 from quiz.services.questions import import_question_records
 from quiz.services.quizzes import RuleSpec

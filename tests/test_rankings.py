@@ -9,7 +9,7 @@ import pytest
 from quiz.extensions import db
 from quiz.models import Attempt
 from quiz.services.quizzes import RuleSpec
-from quiz.services.rankings import get_standings, participation_trend
+from quiz.boards.rankings import get_standings, participation_trend
 
 from helpers import T0, minutes
 

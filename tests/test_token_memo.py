@@ -9,7 +9,8 @@ from sqlalchemy import update
 
 from quiz.extensions import db
 from quiz.models import ApiToken
-from quiz.services import accounts, user_admin
+from quiz.services import accounts
+from quiz.admin import user_admin
 from quiz.services.accounts import TOKEN_MEMO_SECONDS, TokenMemo
 from quiz.services.clock import now_utc
 

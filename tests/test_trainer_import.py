@@ -18,7 +18,7 @@ from werkzeug.test import encode_multipart
 from question_bank import TEMPLATE_HEADERS, parse_question_file
 from quiz.extensions import db
 from quiz.models import AuditEntry, Category, PendingImport, Question
-from quiz.services.question_admin import question_to_record
+from quiz.trainer.question_admin import question_to_record
 from quiz.services.questions import stem_key
 
 from helpers import T0
@@ -180,7 +180,7 @@ def test_duplicates_are_marked_and_skipped_or_updated(client, trainer, build):
 
 def test_confirm_writes_all_or_nothing(client, trainer, monkeypatch):
     """A failure after some rows were written leaves the bank untouched."""
-    from quiz.services import question_import
+    from quiz.trainer import question_import
 
     rows = [TEMPLATE_HEADERS, *(row(题干=f"第{n}题？") for n in range(20))]
     token = token_of(upload(client, "many.xlsx", xlsx_file(rows)))

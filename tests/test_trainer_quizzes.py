@@ -10,8 +10,9 @@ import time_machine
 
 from quiz.extensions import db
 from quiz.models import AuditEntry, Category, Question, Quiz, User
-from quiz.services import attempts, quiz_builder
-from quiz.services.quiz_builder import QuizFrozen, QuizSettings
+from quiz.services import attempts
+from quiz.trainer import quiz_builder
+from quiz.trainer.quiz_builder import QuizFrozen, QuizSettings
 from quiz.services.quizzes import RuleSpec
 
 from helpers import PASSWORD, T0, minutes

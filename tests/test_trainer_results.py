@@ -11,7 +11,8 @@ import time_machine
 
 from quiz.extensions import db
 from quiz.models import Unit
-from quiz.services import attempts, item_analysis
+from quiz.services import attempts
+from quiz.trainer import item_analysis
 from quiz.services.quizzes import RuleSpec
 
 from helpers import T0, minutes

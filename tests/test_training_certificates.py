@@ -10,7 +10,8 @@ import pytest
 
 from quiz.extensions import db
 from quiz.models import Certificate
-from quiz.services import attempts, certificates, levels, qrcodes
+from quiz.services import attempts
+from quiz.training import certificates, levels, qrcodes
 from quiz.services.quizzes import RuleSpec
 
 from helpers import T0, minutes

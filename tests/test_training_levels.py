@@ -8,8 +8,9 @@ import pytest
 
 from quiz.extensions import db
 from quiz.models import Attempt, AttemptQuestion, LevelSeries, Quiz
-from quiz.services import attempts, levels, quizzes
-from quiz.services.levels import LevelLocked, stars_for
+from quiz.services import attempts, quizzes
+from quiz.training import levels
+from quiz.training.levels import LevelLocked, stars_for
 from quiz.services.quizzes import RuleSpec
 
 from helpers import T0, minutes

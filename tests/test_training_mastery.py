@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from quiz.extensions import db
 from quiz.models import TrainingAnswer
-from quiz.services import mastery
+from quiz.training import mastery
 
 from helpers import T0
 

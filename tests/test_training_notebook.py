@@ -10,7 +10,8 @@ import time_machine
 
 from quiz.extensions import db
 from quiz.models import Attempt, HarvestedAttempt, Question, NotebookEntry, PracticeSession, TrainingAnswer
-from quiz.services import attempts, levels, notebook, practice
+from quiz.services import attempts
+from quiz.training import levels, notebook, practice
 from quiz.services.quizzes import RuleSpec
 
 from helpers import T0, minutes

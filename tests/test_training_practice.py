@@ -10,7 +10,7 @@ import pytest
 from quiz.errors import InsufficientQuestions, InvalidAnswer, ValidationFailed
 from quiz.extensions import db
 from quiz.models import PracticeSession, Question, TrainingAnswer
-from quiz.services import practice
+from quiz.training import practice
 
 from helpers import T0
 

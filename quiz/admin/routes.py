@@ -5,7 +5,7 @@ Password hashes are slow on purpose, so they are computed before the write lock 
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth_setup import roles_required
@@ -15,13 +15,13 @@ from ..extensions import db
 from ..forms import ActionForm, show_domain_error
 from ..import_views import TwoStepImport
 from ..models import ROLES, User
-from ..services import accounts, user_admin, user_import
+from ..services import accounts
+from . import user_admin, user_import
 from ..services.audit import ACTION_LABELS, TARGET_LABELS, AuditFilter, audit_query
 from ..services.clock import now_utc
 from ..services.exports import XLSX_MIMETYPE
-from ..services.user_admin import UserFilter
+from .user_admin import UserFilter
 from ..trainer.common import PER_PAGE, download, optional_int, page_number
-from . import bp
 from .forms import (
     ConfirmUserImportForm,
     ResetPasswordForm,
@@ -31,6 +31,8 @@ from .forms import (
     UserFilterForm,
     UserUploadForm,
 )
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _unit_choices(blank_label: str) -> list[tuple[int, str]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from apiflask import APIBlueprint
 from flask import current_app, g
 
 from question_bank import QUESTION_TYPES  # trainer
 
 from ..auth_setup import Unauthorized, api_auth, api_identity, api_user, public
-from ..boards import board_cache  # boards
+from ..boards.blueprint import board_cache
 from ..boards.presenters import (  # boards
     cached_json,
     units_board_json,
@@ -17,26 +18,13 @@ from ..database import reads_first, write_block
 from ..errors import NotFound  # boards
 from ..extensions import db, limiter
 from ..models import STAFF_ROLES
-from ..services import (  # training
-    accounts,
-    attempts,
-    audit,
-    item_analysis,
-    levels,
-    mastery,
-    notebook,
-    question_admin,
-    question_import,
-    questions,
-    quiz_builder,
-    quizzes,
-    results,
-    user_admin,
-)
-from ..services.board_cache import cached_units, cached_users  # boards
+from ..services import accounts, attempts, audit, questions, quizzes
+from ..trainer import item_analysis, question_admin, question_import, quiz_builder, attempt_results as results
+from ..training import levels, mastery, notebook
+from ..admin import user_admin
+from ..boards.cache import cached_units, cached_users  # boards
 from ..services.clock import in_campaign_tz_if_naive, isoformat, now_utc, seconds_until
 from ..services.pending_imports import get_pending_import  # trainer
-from . import bp
 from .presenters import (
     attempt_json,
     quiz_json,
@@ -85,6 +73,8 @@ from .schemas import (  # boards  # trainer
     UserIn,
     UserOut,
 )
+
+bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="API")
 
 BEARER = [{"BearerAuth": []}]
 

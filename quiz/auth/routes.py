@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..auth_setup import public, roles_required
@@ -13,8 +13,9 @@ from ..errors import DomainError
 from ..extensions import limiter
 from ..services import accounts
 from ..services.clock import now_utc
-from . import bp
 from .forms import LoginForm, PasswordChangeForm, RegisterForm
+
+bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:

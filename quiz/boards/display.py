@@ -13,27 +13,13 @@ from flask_login import current_user
 from ..auth_setup import public, roles_required
 from ..extensions import db
 from ..models import DisplayLink, Quiz
-from ..services.board_cache import cached_units, cached_users
-from ..services.board_links import (
-    DisplayGrant,
-    create_display_link,
-    display_grant,
-    get_display_link,
-    mask_name,
-    revoke_display_link,
-    set_display_masking,
-)
+from .cache import cached_units, cached_users
+from .links import DisplayGrant, create_display_link, display_grant, get_display_link, mask_name, revoke_display_link, set_display_masking
 from ..services.clock import isoformat, now_utc
-from . import board_cache, bp
+from .blueprint import board_cache, bp
 from .presenters import cached_json, unit_json
-from .routes import (
-    ActionForm,
-    board_quiz,
-    chart_stamp,
-    metric_label,
-    render_settings,
-    svg_response,
-)
+from ..forms import ActionForm
+from .pages import board_quiz, chart_stamp, metric_label, render_settings, svg_response
 
 #: how many individuals the big screen shows
 DISPLAY_TOP_USERS = 20

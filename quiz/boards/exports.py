@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from question_bank import safe_cell
 
-from ..services.charts import band_labels
+from .charts import band_labels
 from ..services.clock import to_campaign_tz
-from ..services.rankings import Standings, TrendDay
+from .rankings import Standings, TrendDay
 from .presenters import ranking_rules
 
 if TYPE_CHECKING:

@@ -12,10 +12,10 @@ from collections import OrderedDict
 
 from flask import Response
 
-from ..services.board_cache import Entry
-from ..services.board_links import mask_name
+from .cache import Entry
+from .links import mask_name
 from ..services.clock import isoformat
-from ..services.rankings import Standings, UnitStanding, UserStanding
+from .rankings import Standings, UnitStanding, UserStanding
 
 _BODIES: OrderedDict = OrderedDict()
 _BODIES_LOCK = threading.Lock()

@@ -109,7 +109,7 @@ Index(
 
 def best_attempt_order(attempt: Attempt) -> tuple:
     """The best-attempt rule (boards, certificates, levels): the highest score, then the shortest
-    time, then the earliest submission.  quiz.services.rankings.best_attempts states it in SQL."""
+    time, then the earliest submission.  quiz.boards.rankings.best_attempts states it in SQL."""
     return (-(attempt.score or 0), attempt.duration_seconds if attempt.duration_seconds is not None else 1 << 31,
             attempt.submitted_at)
 

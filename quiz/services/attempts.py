@@ -20,11 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import AttemptsExhausted, InvalidAnswer, NotFound, QuizClosed, TimeUp
 from ..extensions import db
 from ..models import Answer, Attempt, AttemptQuestion, Question, Quiz, User
-from .board_cache import mark_board_changed
+from ..boards.cache import mark_board_changed
 from .clock import campaign_day_start, seconds_until
 from .grading import QUESTION_TYPES, choice_problem, grade_answer
-from .levels import ensure_level_unlocked
-from .notebook import harvest_attempt
+from ..training.levels import ensure_level_unlocked
+from ..training.notebook import harvest_attempt
 from .quizzes import draw_question_ids
 
 

@@ -10,7 +10,8 @@ from question_bank import load_builtin_bank
 
 from ..extensions import db
 from ..models import Category
-from . import accounts, levels, quizzes
+from . import accounts, quizzes
+from ..training import levels
 from .questions import import_question_records
 
 DEMO_PASSWORD = "Anquan@2026"

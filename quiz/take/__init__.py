@@ -1,7 +1,1 @@
 """The employee's side: open quizzes, the timed attempt page, results and history."""
-
-from flask import Blueprint
-
-bp = Blueprint("take", __name__)
-
-from . import routes  # noqa: E402,F401

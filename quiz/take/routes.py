@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -13,7 +13,8 @@ from ..forms import ActionForm
 from ..services import attempts, quizzes
 from ..services.clock import now_utc
 from ..services.quizzes import quiz_max_score
-from . import bp
+
+bp = Blueprint("take", __name__)
 
 
 def _own_attempt_finalizing(attempt_id: int):

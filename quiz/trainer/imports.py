@@ -6,8 +6,8 @@ from flask import flash, redirect, url_for
 
 from ..import_views import TwoStepImport
 from ..models import STAFF_ROLES
-from ..services import question_import
-from . import bp
+from . import question_import
+from .blueprint import bp
 from .forms import ConfirmImportForm, UploadForm
 
 

@@ -13,13 +13,13 @@ from ..database import atomic
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..models import STAFF_ROLES, Category, Question
-from ..services import question_admin
+from . import question_admin
 from ..services.audit import AuditFilter, audit_query
 from ..services.clock import now_utc, to_campaign_tz
 from ..services.exports import XLSX_MIMETYPE
-from ..services.question_admin import QuestionFilter, QuestionInvalid
+from .question_admin import QuestionFilter, QuestionInvalid
 from ..services.questions import category_counts
-from . import bp
+from .blueprint import bp
 from .common import (
     PER_PAGE,
     add_field_error,

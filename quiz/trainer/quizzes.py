@@ -13,13 +13,13 @@ from ..database import atomic
 from ..errors import DomainError
 from ..extensions import db
 from ..models import STAFF_ROLES, Question, Quiz
-from ..services import quiz_builder
+from . import quiz_builder
 from ..services import quizzes as quiz_service
 from ..services.clock import in_campaign_tz_if_naive, now_utc, to_campaign_tz
-from ..services.question_admin import category_choices
-from ..services.quiz_builder import FROZEN_SETTINGS
+from .question_admin import category_choices
+from .quiz_builder import FROZEN_SETTINGS
 from ..services.quizzes import QuizSettings, RuleSpec, get_quiz
-from . import bp
+from .blueprint import bp
 from .common import add_field_error, show_domain_error
 from .forms import ActionForm, QuizForm, parse_question_ids
 

@@ -7,13 +7,13 @@ from flask import render_template, request
 from ..auth_setup import roles_required
 from ..extensions import db
 from ..models import STAFF_ROLES, Quiz
-from ..services import item_analysis, results
+from . import item_analysis, attempt_results as results
 from ..services.attempts import review_items
 from ..services.clock import now_utc, to_campaign_tz
 from ..services.exports import CSV_MIMETYPE, XLSX_MIMETYPE, table_to_csv, table_to_xlsx
 from ..services.quizzes import get_quiz
-from ..services.results import EXPORT_HEADERS, ResultFilter
-from . import bp
+from .attempt_results import EXPORT_HEADERS, ResultFilter
+from .blueprint import bp
 from .common import PER_PAGE, download, optional_int, page_number
 from .forms import ResultFilterForm
 

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Category, User
-from ..services import levels, notebook
+from . import levels, notebook
 from ..services.clock import now_utc
-from . import bp
+from .blueprint import bp
 
 
 @bp.cli.command("sync")

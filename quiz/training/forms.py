@@ -21,7 +21,7 @@ from wtforms.validators import (
 from question_bank import QUESTION_TYPES
 
 from ..forms import ActionForm, BaseForm  # noqa: F401  (ActionForm: for the training views)
-from ..services.practice import PRACTICE_SIZES
+from .practice import PRACTICE_SIZES
 
 
 class PracticeStartForm(BaseForm):

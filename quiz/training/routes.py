@@ -26,20 +26,14 @@ from ..database import atomic, write_block
 from ..errors import DomainError
 from ..extensions import db
 from ..models import STAFF_ROLES, Category, NotebookEntry, Question, Quiz
-from ..services import (
-    attempts,
-    certificates,
-    levels,
-    mastery,
-    notebook,
-    practice,
-    qrcodes,
-    quizzes,
-)
+from ..services import attempts, quizzes
+from . import certificates, levels, mastery, notebook, practice, qrcodes
 from ..services.clock import now_utc
 from ..services.questions import category_counts
 from ..services.quizzes import RuleSpec
-from . import bp
+from . import cli, verify  # noqa: F401  (the CLI commands and the public verify page)
+from .blueprint import bp, verify_bp  # noqa: F401  (verify_bp: registered by create_app)
+from .verify import certificate_secret
 from .forms import (
     ActionForm,
     LevelForm,
@@ -60,11 +54,6 @@ def sync_notebook(now) -> None:
 
 def _category_choices(all_label: str = "全部分类") -> list[tuple[int, str]]:
     return [(0, all_label)] + [(c.id, f"{c.name}（{n} 题）") for c, n in category_counts() if n]
-
-
-def certificate_secret() -> bytes:
-    secret = current_app.config.get("CERTIFICATE_SECRET") or current_app.config["SECRET_KEY"]
-    return secret.encode("utf-8") if isinstance(secret, str) else secret
 
 
 def overview(user) -> dict:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 
 from ..auth_setup import public
 from ..extensions import limiter
-from ..services import certificates
-from . import verify_bp
-from .routes import certificate_secret
+from . import certificates
+from .blueprint import verify_bp
+
+
+def certificate_secret() -> bytes:
+    secret = current_app.config.get("CERTIFICATE_SECRET") or current_app.config["SECRET_KEY"]
+    return secret.encode("utf-8") if isinstance(secret, str) else secret
 
 
 @verify_bp.get("/verify")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from quiz.extensions import db
-from quiz.services.board_links import create_display_link, revoke_display_link
+from quiz.boards.links import create_display_link, revoke_display_link
 from quiz.services.clock import now_utc
 
 from boards_helpers import contest, take

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from quiz.extensions import db
 from quiz.models import AttemptQuestion, Question
-from quiz.services import levels
+from quiz.training import levels
 from quiz.services.clock import now_utc
 from quiz.services.quizzes import RuleSpec
 

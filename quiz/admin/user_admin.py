@@ -11,9 +11,9 @@ from sqlalchemy import Select, func, or_, select
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ROLE_LABELS, ROLES, Unit, User
-from . import accounts
-from .audit import field_changes, record_audit
-from .passwords import check_password
+from ..services import accounts
+from ..services.audit import field_changes, record_audit
+from ..services.passwords import check_password
 
 #: no 0/O, 1/l/I: generated passwords are read off a screen or a printout
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -15,8 +15,8 @@ from sqlalchemy import Interval, and_, case, func, literal_column, select, text
 
 from ..extensions import db
 from ..models import FINAL_STATUSES, RANKING_METRICS, Attempt, Quiz, Unit, User
-from .clock import CAMPAIGN_TZ
-from .quizzes import quiz_max_score
+from ..services.clock import CAMPAIGN_TZ
+from ..services.quizzes import quiz_max_score
 
 #: Lower bounds of the score bands of the distribution chart, in tenths of the attempt's
 #: maximum score: below 60 %, 60-70 %, 70-80 %, 80-90 %, 90-100 %, full marks.

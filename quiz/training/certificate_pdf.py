@@ -15,7 +15,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from ..models import Certificate
-from .clock import to_campaign_tz
+from ..services.clock import to_campaign_tz
 
 CID_FONT = "STSong-Light"
 

@@ -25,7 +25,7 @@ from ..models import (
     TrainingAnswer,
     User,
 )
-from .grading import choice_problem, grade_answer
+from ..services.grading import choice_problem, grade_answer
 from .mastery import Result
 from .notebook import record_results
 

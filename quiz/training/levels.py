@@ -26,8 +26,8 @@ from sqlalchemy import func, select
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import MAX_TIME_LIMIT_SECONDS, Attempt, best_attempt, LevelSeries, Quiz, Unit, User
-from . import quizzes
-from .quizzes import RuleSpec
+from ..services import quizzes
+from ..services.quizzes import RuleSpec
 
 #: (minimum score share, stars) for a passed level, best first
 STAR_THRESHOLDS = ((0.9, 3), (0.75, 2), (0.0, 1))

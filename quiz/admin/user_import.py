@@ -25,11 +25,11 @@ from question_bank import FileRejected, RowError, read_table
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import ROLE_LABELS, PendingImport, Unit, User
-from . import accounts
-from .audit import record_audit
-from .exports import table_to_xlsx
-from .passwords import check_password
-from .pending_imports import discard_pending_import, store_pending_import
+from ..services import accounts
+from ..services.audit import record_audit
+from ..services.exports import table_to_xlsx
+from ..services.passwords import check_password
+from ..services.pending_imports import discard_pending_import, store_pending_import
 from .user_admin import generate_password
 
 KIND = "users"

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from ..errors import Conflict
 from ..extensions import db
 from ..models import Attempt, Question, Quiz, User
-from . import quizzes
-from .audit import field_changes, record_audit
-from .quizzes import QuizSettings, RuleSpec
+from ..services import quizzes
+from ..services.audit import field_changes, record_audit
+from ..services.quizzes import QuizSettings, RuleSpec
 
 #: settings that decide what is asked and how it is scored: frozen once attempts exist
 FROZEN_SETTINGS = ("time_limit_seconds", "pass_score", "multiple_choice_scoring", "shuffle_questions", "shuffle_options")

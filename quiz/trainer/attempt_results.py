@@ -12,7 +12,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..labels import STATUS_LABELS
 from ..models import ATTEMPT_STATUSES, FINAL_STATUSES, Attempt, Quiz, Unit, User
-from .clock import to_campaign_tz
+from ..services.clock import to_campaign_tz
 
 EXPORT_HEADERS = [
     "序号", "姓名", "用户名", "单位", "第几次", "状态", "得分", "满分", "是否及格",

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import FINAL_STATUSES, Attempt, Certificate, Quiz, User, best_attempt
-from .clock import to_campaign_tz
+from ..services.clock import to_campaign_tz
 
 CODE_PATTERN = re.compile(r"^[A-Z2-7]{16}$")
 

@@ -16,10 +16,10 @@ from question_bank import QuestionRecord, RowError, parse_question_rows, read_ta
 
 from ..errors import ValidationFailed
 from ..models import PendingImport, Question, User
-from .audit import record_audit
-from .pending_imports import discard_pending_import, store_pending_import
+from ..services.audit import record_audit
+from ..services.pending_imports import discard_pending_import, store_pending_import
 from .question_admin import question_to_record
-from .questions import ImportSummary, find_duplicates, import_question_records, stem_key
+from ..services.questions import ImportSummary, find_duplicates, import_question_records, stem_key
 
 KIND = "questions"
 ON_DUPLICATE_CHOICES = ("skip", "update")

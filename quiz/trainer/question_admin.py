@@ -24,8 +24,8 @@ from question_bank.model import MAX_CATEGORY_LENGTH, OPTION_HEADERS
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import AttemptQuestion, Category, Question, Quiz, QuizRule, User
-from .audit import field_changes, record_audit
-from .questions import apply_record, stem_key
+from ..services.audit import field_changes, record_audit
+from ..services.questions import apply_record, stem_key
 
 QUESTION_FIELDS = ("type", "stem", "options", "correct", "explanation", "category", "difficulty", "points", "source")
 

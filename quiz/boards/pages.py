@@ -1,0 +1,90 @@
+"""Helpers of the board pages (signed-in boards and the big screen): the quiz asked for, charts, settings."""
+
+
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import Response, abort, render_template
+from flask_login import current_user
+from wtforms import SelectChoice, SelectField
+
+from ..forms import ActionForm, BaseForm
+from ..models import RANKING_METRIC_LABELS, RANKING_METRICS, Quiz
+from ..services import quizzes
+from .cache import Entry, cached_trend, cached_units
+from .links import quiz_display_links
+from .charts import CHART_NAMES, daily_chart, participation_chart, score_distribution_chart
+from ..services.clock import now_utc
+from .blueprint import board_cache
+
+class MetricForm(BaseForm):
+    ranking_metric = SelectField("单位排名依据", choices=[SelectChoice(m, RANKING_METRIC_LABELS[m]) for m in RANKING_METRICS])
+
+
+def board_quiz(quiz_id: int) -> Quiz:
+    """The quiz whose boards are asked for; trainers and admins also see unpublished ones."""
+    manager = current_user.is_authenticated and current_user.is_staff
+    return quizzes.get_quiz(quiz_id, include_unpublished=manager)
+
+
+def metric_label(quiz: Quiz) -> str:
+    return RANKING_METRIC_LABELS.get(quiz.ranking_metric, RANKING_METRIC_LABELS["average_score"])
+
+
+# ---------------------------------------------------------------- charts
+
+_SVGS: OrderedDict = OrderedDict()
+_SVGS_LOCK = threading.Lock()
+
+
+def chart_entry(quiz_id: int, name: str) -> Entry:
+    cache, now = board_cache(), now_utc()
+    return cached_trend(cache, quiz_id, now) if name == "daily" else cached_units(cache, quiz_id, now)
+
+
+def chart_stamp(quiz_id: int) -> str:
+    """Changes whenever any chart of the quiz may change (for cache-busting image URLs)."""
+    units = cached_units(board_cache(), quiz_id, now_utc())
+    return f"{units.version}-{int(units.computed_at)}"
+
+
+def svg_response(quiz_id: int, name: str, theme: str) -> Response:
+    """A chart as SVG, rendered once per cache entry and theme."""
+    if name not in CHART_NAMES:
+        abort(404)
+    theme = "dark" if theme == "dark" else "light"
+    entry = chart_entry(quiz_id, name)
+    key = (quiz_id, name, theme, entry.version, entry.computed_at)
+    svg = _SVGS.get(key)
+    if svg is None:
+        if name == "participation":
+            svg = participation_chart(entry.value.units, theme)
+        elif name == "scores":
+            svg = score_distribution_chart(entry.value.summary, entry.value.max_score, theme)
+        else:
+            svg = daily_chart(entry.value, theme)
+        with _SVGS_LOCK:
+            _SVGS[key] = svg
+            while len(_SVGS) > 128:
+                _SVGS.popitem(last=False)
+    response = Response(svg, mimetype="image/svg+xml")
+    # The URL carries the data version (?v=...), so a short private cache is safe.
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+
+def render_settings(quiz: Quiz, *, new_link=None, new_link_url: str | None = None):
+    return render_template(
+        "boards/settings.html",
+        quiz=quiz,
+        form=MetricForm(ranking_metric=quiz.ranking_metric),
+        action_form=ActionForm(),
+        links=quiz_display_links(quiz) if current_user.role == "admin" else [],
+        new_link=new_link,
+        new_link_url=new_link_url,
+        metric_labels=RANKING_METRIC_LABELS,
+    )
