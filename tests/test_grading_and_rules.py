@@ -81,3 +81,15 @@ def test_window_must_close_after_it_opens(build):
         quizzes.create_quiz(QuizSettings(title="t", time_limit_seconds=600, opens_at=T0, closes_at=T0),
                             [RuleSpec(count=3)], None, T0)
     assert caught.value.extra["field"] == "closes_at"
+
+
+def test_one_untimed_threshold_for_contests_and_levels(build, client, web_login):
+    """A 13-hour contest still shows its countdown; only the longest limit (a level's 不限时) is untimed."""
+    long_contest = build.quiz(time_limit_seconds=13 * 3600)
+    day_long = build.quiz(time_limit_seconds=24 * 3600)
+    assert not long_contest.is_untimed and day_long.is_untimed
+    user = build.user()
+    web_login(user)
+    started = client.post(f"/quizzes/{long_contest.id}/start")
+    page = client.get(started.headers["Location"]).data.decode()
+    assert 'data-untimed="0"' in page

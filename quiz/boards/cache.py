@@ -28,7 +28,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -371,48 +371,60 @@ class BoardCache:
 # ---------------------------------------------------------------- sections
 
 
-def _ts(value: datetime) -> float:
-    return value.timestamp()
+def _encode_row(obj) -> list:
+    """A dataclass as a list of its fields' values, in declaration order (datetimes as timestamps,
+    dates as ISO text): built from ``dataclasses.fields``, so a new field travels without edits here."""
+    values = []
+    for item in fields(obj):
+        value = getattr(obj, item.name)
+        if isinstance(value, datetime):
+            value = value.timestamp()
+        elif isinstance(value, date):
+            value = value.isoformat()
+        values.append(value)
+    return values
 
 
-def _dt(value: float) -> datetime:
-    return datetime.fromtimestamp(value, timezone.utc)
+def _decode_row(cls, row: list):
+    """The inverse of :func:`_encode_row` for the dataclass `cls`."""
+    values = {}
+    for item, value in zip(fields(cls), row, strict=True):
+        kind = str(item.type)
+        if value is not None and kind.startswith("datetime"):
+            value = datetime.fromtimestamp(value, timezone.utc)
+        elif value is not None and kind.startswith("date"):
+            value = date.fromisoformat(value)
+        values[item.name] = value
+    return cls(**values)
 
 
 def _encode_standings(s: Standings) -> dict:
     return {
-        "quiz_id": s.quiz_id, "metric": s.metric, "updated_at": _ts(s.updated_at), "max_score": s.max_score,
+        "quiz_id": s.quiz_id, "metric": s.metric, "updated_at": s.updated_at.timestamp(), "max_score": s.max_score,
         "pass_score": s.pass_score,
-        "units": [[u.rank, u.unit_id, u.unit, u.kind, u.headcount, u.headcount_is_set, u.participants,
-                   u.participation_rate, u.average_score, u.pass_rate, u.full_marks, u.metric_value] for u in s.units],
-        "summary": None if s.summary is None else [s.summary.units, s.summary.headcount, s.summary.participants, s.summary.unit_participants,
-                    s.summary.participation_rate, s.summary.attempts, s.summary.average_score, s.summary.pass_rate,
-                    s.summary.full_marks, s.summary.score_bands],
-        "users": None if s.users is None else [
-            [u.rank, u.unit_rank, u.user_id, u.display_name, u.unit_id, u.unit, u.best_score, u.max_score,
-             u.duration_seconds, _ts(u.submitted_at), u.passed] for u in s.users],
+        "units": [_encode_row(u) for u in s.units],
+        "summary": None if s.summary is None else _encode_row(s.summary),
+        "users": None if s.users is None else [_encode_row(u) for u in s.users],
     }
 
 
 def _decode_standings(d: dict) -> Standings:
-    users = None
-    if d["users"] is not None:
-        users = [UserStanding(*row[:9], _dt(row[9]), row[10]) for row in d["users"]]
     standings = Standings(
-        quiz_id=d["quiz_id"], metric=d["metric"], updated_at=_dt(d["updated_at"]), max_score=d["max_score"],
-        pass_score=d["pass_score"], units=[UnitStanding(*row) for row in d["units"]],
-        summary=None if d["summary"] is None else Summary(*d["summary"]), users=users,
+        quiz_id=d["quiz_id"], metric=d["metric"], updated_at=datetime.fromtimestamp(d["updated_at"], timezone.utc),
+        max_score=d["max_score"], pass_score=d["pass_score"],
+        units=[_decode_row(UnitStanding, row) for row in d["units"]],
+        summary=None if d["summary"] is None else _decode_row(Summary, d["summary"]),
+        users=None if d["users"] is None else [_decode_row(UserStanding, row) for row in d["users"]],
     )
     return standings.index()
 
 
 def _encode_trend(days: list[TrendDay]) -> list:
-    return [[d.day.isoformat(), d.attempts, d.active_users, d.new_participants, d.cumulative_participants,
-             d.cumulative_rate] for d in days]
+    return [_encode_row(day) for day in days]
 
 
 def _decode_trend(rows: list) -> list[TrendDay]:
-    return [TrendDay(date.fromisoformat(row[0]), *row[1:]) for row in rows]
+    return [_decode_row(TrendDay, row) for row in rows]
 
 
 STANDINGS = Codec(_encode_standings, _decode_standings)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth_setup import roles_required
+from ..downloads import attachment
 from ..extensions import db
 from ..models import RANKING_METRIC_LABELS, STAFF_ROLES, Quiz
 from ..services import quizzes
@@ -155,12 +155,7 @@ def summary(quiz_id: int):
 
 
 def _xlsx(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype=XLSX)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=boards.xlsx; filename*=UTF-8''{quote(filename)}"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(data, filename, XLSX)
 
 
 @bp.get("/quizzes/<int:quiz_id>/export.xlsx")

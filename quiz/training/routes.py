@@ -7,7 +7,6 @@ notebook (review allowed since), write them in a ``write_block``.
 
 from __future__ import annotations
 
-from urllib.parse import quote
 
 from flask import (
     Response,
@@ -24,6 +23,7 @@ from flask_login import current_user
 from ..auth_setup import roles_required
 from ..database import atomic, write_block
 from ..errors import DomainError
+from ..downloads import attachment
 from ..extensions import db
 from ..models import STAFF_ROLES, Category, NotebookEntry, Question, Quiz
 from ..services import attempts, quizzes
@@ -433,9 +433,4 @@ def certificate_pdf(attempt_id: int):
         campaign=f"{current_app.config['CAMPAIGN_NAME']}安全知识竞赛",
         font_path=current_app.config.get("CERTIFICATE_FONT_PATH"),
     )
-    filename = f"合格证书-{cert.quiz_title}.pdf"
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=certificate-{cert.id}.pdf; filename*=UTF-8''{quote(filename)}"
-    )
-    return response
+    return attachment(pdf, f"合格证书-{cert.quiz_title}.pdf", "application/pdf")
