@@ -6,7 +6,7 @@ from apiflask import Schema
 from apiflask.fields import (
     Boolean,
     DateTime,
-    Dict,  # trainer
+    Dict,
     File,
     Float,
     Integer,
@@ -307,7 +307,7 @@ class TrainingProgressOut(Schema):
     notebook_count = Integer(required=True)
 
 
-# ---------------------------------------------------------------- trainer tools (issue 3)
+# ---------------------------------------------------------------- trainer tools
 
 
 class QuestionIn(Strict):
@@ -485,7 +485,7 @@ class AuditOut(Schema):
     total = Integer(required=True)
 
 
-# ---------------------------------------------------------------- boards (issue 4)
+# ---------------------------------------------------------------- boards
 
 
 class LeaderboardUnit(Schema):

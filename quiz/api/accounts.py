@@ -1,0 +1,106 @@
+"""API: bearer tokens, the caller, units and users."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+
+from ..admin import user_admin
+from ..auth_setup import Unauthorized, api_auth, api_user, public
+from ..database import reads_first, write_block
+from ..extensions import limiter
+from ..services import accounts
+from ..services.clock import isoformat, now_utc
+from .blueprint import BEARER, bp
+from .presenters import (
+    unit_json,
+    user_json,
+)
+from .schemas import (
+    TokenIn,
+    TokenOut,
+    UnitIn,
+    UnitOut,
+    UnitsOut,
+    UserIn,
+    UserOut,
+)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.post("/tokens")
+@reads_first
+@public
+@limiter.limit(_login_limit, deduct_when=lambda response: response.status_code != 201)
+@bp.input(TokenIn, arg_name="body")
+@bp.output(TokenOut, status_code=201)
+@bp.doc(summary="Exchange username and password for a bearer token", responses=[401, 429])
+def create_token(body):
+    user = accounts.authenticate(
+        body["username"], body["password"], hash_method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
+    if user is None:
+        raise Unauthorized("用户名或密码错误", code="invalid_credentials")
+    now = now_utc()
+    with write_block():
+        token, record = accounts.issue_token(user, now, current_app.config["API_TOKEN_LIFETIME_SECONDS"])
+        accounts.record_login(user, now)
+    return {"token": token, "expires_at": isoformat(record.expires_at), "user": user_json(user)}
+
+
+@bp.delete("/tokens/current")
+@api_auth()
+@bp.output({}, status_code=204)
+@bp.doc(summary="Revoke the token used for this request (log out)", security=BEARER, responses=[401])
+def revoke_current_token():
+    token = g.get("api_token")
+    if token:
+        accounts.revoke_token(token, now_utc())
+    return ""
+
+
+@bp.get("/me")
+@api_auth()
+@bp.output(UserOut)
+@bp.doc(summary="The signed-in user", security=BEARER, responses=[401])
+def me():
+    return user_json(api_user())
+
+
+@bp.get("/units")
+@api_auth()
+@bp.output(UnitsOut)
+@bp.doc(summary="All units", security=BEARER, responses=[401])
+def list_units():
+    return {"units": [unit_json(unit) for unit in accounts.list_units()]}
+
+
+@bp.post("/units")
+@api_auth("admin")
+@bp.input(UnitIn, arg_name="body")
+@bp.output(UnitOut, status_code=201)
+@bp.doc(summary="Create a unit (admin)", security=BEARER, responses=[401, 403, 409])
+def create_unit(body):
+    unit = user_admin.add_unit(body["name"], body["kind"], body["headcount"], api_user(), now_utc())
+    return unit_json(unit)
+
+
+@bp.post("/users")
+@reads_first
+@api_auth("admin")
+@bp.input(UserIn, arg_name="body")
+@bp.output(UserOut, status_code=201)
+@bp.doc(summary="Create a user (admin)", security=BEARER, responses=[401, 403, 404, 409])
+def create_user(body):
+    password_hash = accounts.hash_new_password(
+        body["password"],
+        hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+        min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+    )
+    with write_block():
+        unit = accounts.get_unit(body["unit_id"]) if body["unit_id"] is not None else None
+        user = user_admin.add_user(body["username"], body["display_name"], unit, body["role"], password_hash,
+                                   api_user(), now_utc())
+    return user_json(user)
