@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+import openpyxl
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -14,3 +18,26 @@ T0 = datetime(2026, 6, 10, 2, 0, tzinfo=timezone.utc)
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
+
+
+def xlsx_file(rows) -> bytes:
+    """An .xlsx whose first sheet holds `rows`."""
+    workbook = openpyxl.Workbook()
+    for values in rows:
+        workbook.active.append(values)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def replace_zip_members(data: bytes, replacements: dict[str, bytes]) -> bytes:
+    """Copy a zip (an .xlsx or .docx), swapping the content of the named members (added if missing)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename not in replacements:
+                target.writestr(info.filename, source.read(info.filename))
+        for name, content in replacements.items():
+            target.writestr(name, content)
+    return output.getvalue()

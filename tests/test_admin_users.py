@@ -6,7 +6,6 @@ import csv
 import io
 import re
 
-import openpyxl
 import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.security import check_password_hash
@@ -15,7 +14,7 @@ from werkzeug.test import encode_multipart
 from quiz.extensions import db
 from quiz.models import AuditEntry, PendingImport, Unit, User
 
-from helpers import PASSWORD
+from helpers import PASSWORD, xlsx_file
 
 
 @pytest.fixture
@@ -28,15 +27,6 @@ def admin(build, web_login):
 def upload(client, filename: str, data: bytes, **fields):
     boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename=filename), **fields})
     return client.post("/admin/users/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
-
-
-def xlsx_file(rows) -> bytes:
-    workbook = openpyxl.Workbook()
-    for values in rows:
-        workbook.active.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def token_of(response) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from dataclasses import replace
 from datetime import timedelta
 
@@ -21,7 +20,7 @@ from quiz.models import AuditEntry, Category, PendingImport, Question
 from quiz.trainer.question_admin import question_to_record
 from quiz.services.questions import stem_key
 
-from helpers import T0
+from helpers import T0, replace_zip_members, xlsx_file
 
 VALID = {"题型": "单选", "题干": "景区发生火灾时应当首先做什么？", "选项A": "报警", "选项B": "拍照", "选项C": "围观",
          "答案": "A", "分类": "消防安全"}
@@ -33,31 +32,10 @@ def row(**fields) -> list[str]:
     return [values.get(name, "") for name in TEMPLATE_HEADERS]
 
 
-def xlsx_file(rows: list[list]) -> bytes:
-    workbook = openpyxl.Workbook()
-    for values in rows:
-        workbook.active.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def csv_file(rows: list[list], encoding: str = "utf-8-sig") -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue().encode(encoding)
-
-
-def replace_members(data: bytes, replacements: dict[str, bytes]) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(data))
-    output = io.BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            if info.filename not in replacements:
-                target.writestr(info.filename, source.read(info.filename))
-        for name, content in replacements.items():
-            target.writestr(name, content)
-    return output.getvalue()
 
 
 def multipart(fields: dict) -> tuple[bytes, str]:
@@ -198,7 +176,7 @@ def test_confirm_writes_all_or_nothing(client, trainer, monkeypatch):
 def _zip_bomb() -> bytes:
     padding = b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' \
               b"<sheetData/></worksheet>" + b" " * (60 * 1024 * 1024)
-    return replace_members(xlsx_file([["题型"]]), {"xl/worksheets/sheet1.xml": padding})
+    return replace_zip_members(xlsx_file([["题型"]]), {"xl/worksheets/sheet1.xml": padding})
 
 
 def _entity_bomb() -> bytes:
@@ -212,7 +190,7 @@ def _entity_bomb() -> bytes:
     sheet = ('<?xml version="1.0" encoding="UTF-8"?>' + laughs
              + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
              + f'<row r="1">{cells}</row>{bomb_row}</sheetData></worksheet>').encode()
-    return replace_members(xlsx_file([["x"]]), {"xl/worksheets/sheet1.xml": sheet})
+    return replace_zip_members(xlsx_file([["x"]]), {"xl/worksheets/sheet1.xml": sheet})
 
 
 def _formula_file() -> bytes:

@@ -67,39 +67,36 @@ def units():
     return render_template("admin/units.html", rows=user_admin.unit_rows())
 
 
-@bp.route("/units/new", methods=["GET", "POST"])
-@roles_required("admin")
-def unit_new():
-    form = UnitForm()
+def _unit_page(unit):
+    """New unit (unit None) or edit one: the form, saved through the audited operation."""
+    form = UnitForm(obj=unit if unit is not None and request.method == "GET" else None)
     if form.validate_on_submit():
+        values = (form.name.data, form.kind.data, form.headcount.data, current_user, now_utc())
         try:
             with atomic():
-                unit = user_admin.add_unit(form.name.data, form.kind.data, form.headcount.data, current_user,
-                                           now_utc())
+                if unit is None:
+                    message = f"已新增单位“{user_admin.add_unit(*values).name}”"
+                else:
+                    user_admin.update_unit(unit, *values)
+                    message = "已保存单位信息"
         except DomainError as error:
             show_domain_error(form, error, {"name": form.name, "kind": form.kind, "headcount": form.headcount}, form.name)
         else:
-            flash(f"已新增单位“{unit.name}”", "success")
+            flash(message, "success")
             return redirect(url_for("admin.units"))
-    return render_template("admin/unit_form.html", form=form, unit=None), 422 if form.errors else 200
+    return render_template("admin/unit_form.html", form=form, unit=unit), 422 if form.errors else 200
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@roles_required("admin")
+def unit_new():
+    return _unit_page(None)
 
 
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
 @roles_required("admin")
 def unit_edit(unit_id: int):
-    unit = accounts.get_unit(unit_id)
-    form = UnitForm(obj=unit if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            with atomic():
-                user_admin.update_unit(unit, form.name.data, form.kind.data, form.headcount.data, current_user,
-                                       now_utc())
-        except DomainError as error:
-            show_domain_error(form, error, {"name": form.name, "kind": form.kind, "headcount": form.headcount}, form.name)
-        else:
-            flash("已保存单位信息", "success")
-            return redirect(url_for("admin.units"))
-    return render_template("admin/unit_form.html", form=form, unit=unit), 422 if form.errors else 200
+    return _unit_page(accounts.get_unit(unit_id))
 
 
 # ---------------------------------------------------------------- users

@@ -154,30 +154,30 @@ def summary(quiz_id: int):
     )
 
 
-def _xlsx(data: bytes, filename: str) -> Response:
-    return attachment(data, filename, XLSX)
+def _workbook(quiz_id: int, sheets: str, name: str) -> Response:
+    """A board workbook of the quiz as a download: ``sheets`` is "boards" or "summary"."""
+    quiz = board_quiz(quiz_id)
+    cache, now = board_cache(), now_utc()
+    units = cached_units(cache, quiz.id, now).value
+    if sheets == "boards":
+        data = boards_workbook(quiz.title, units, cached_users(cache, quiz.id, now).value, metric_label(quiz))
+    else:
+        data = summary_workbook(quiz.title, units, cached_trend(cache, quiz.id, now).value, metric_label(quiz))
+    return attachment(data, f"{quiz.title}-{name}.xlsx", XLSX)
 
 
 @bp.get("/quizzes/<int:quiz_id>/export.xlsx")
 @roles_required(*STAFF_ROLES)
 def export(quiz_id: int):
     """Both boards as .xlsx (单位排名, 个人排名, 排名规则)."""
-    quiz = board_quiz(quiz_id)
-    cache, now = board_cache(), now_utc()
-    data = boards_workbook(quiz.title, cached_units(cache, quiz.id, now).value, cached_users(cache, quiz.id, now).value,
-                           metric_label(quiz))
-    return _xlsx(data, f"{quiz.title}-排行榜.xlsx")
+    return _workbook(quiz_id, "boards", "排行榜")
 
 
 @bp.get("/quizzes/<int:quiz_id>/summary.xlsx")
 @roles_required(*STAFF_ROLES)
 def summary_export(quiz_id: int):
     """活动总结 as .xlsx."""
-    quiz = board_quiz(quiz_id)
-    cache, now = board_cache(), now_utc()
-    data = summary_workbook(quiz.title, cached_units(cache, quiz.id, now).value, cached_trend(cache, quiz.id, now).value,
-                            metric_label(quiz))
-    return _xlsx(data, f"{quiz.title}-活动总结.xlsx")
+    return _workbook(quiz_id, "summary", "活动总结")
 
 
 # ---------------------------------------------------------------- settings
