@@ -27,6 +27,7 @@ from quiz.extensions import db
 from quiz.models import Category, Question, Unit, User
 from quiz.services import accounts, quizzes
 from quiz.models.base import utcnow
+from quiz.services.questions import stem_key
 from quiz.services.quizzes import RuleSpec
 
 from helpers import FAST_HASH, PASSWORD, ROOT
@@ -199,11 +200,12 @@ class Builders:
         else:
             options = options or [f"选项{n}-{letter}" for letter in "ABCD"]
             correct = correct if correct is not None else ([1] if type == "single" else [0, 2])
+        stem = stem or f"第{n}题：测试题干？"
         question = Question(
             category=self.category(category),
             type=type,
-            stem=stem or f"第{n}题：测试题干？",
-            stem_key=f"stem{n}",
+            stem=stem,
+            stem_key=stem_key(stem),
             options=options,
             correct=correct,
             explanation=f"解析{n}",
@@ -282,6 +284,22 @@ def api(client):
         return ApiClient(client, response.json["token"])
 
     return login
+
+
+@pytest.fixture
+def trainer(build, web_login):
+    """A trainer (培训管理员), signed in on `client`."""
+    user = build.user("trainer1", role="trainer", display_name="王培训")
+    web_login(user)
+    return user
+
+
+@pytest.fixture
+def admin(build, web_login):
+    """An admin (系统管理员), signed in on `client`."""
+    user = build.user("admin1", role="admin", display_name="管理员")
+    web_login(user)
+    return user
 
 
 @pytest.fixture

@@ -17,13 +17,6 @@ from quiz.models import AuditEntry, PendingImport, Unit, User
 from helpers import PASSWORD, xlsx_file
 
 
-@pytest.fixture
-def admin(build, web_login):
-    user = build.user("admin1", role="admin", display_name="管理员")
-    web_login(user)
-    return user
-
-
 def upload(client, filename: str, data: bytes, **fields):
     boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename=filename), **fields})
     return client.post("/admin/users/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")

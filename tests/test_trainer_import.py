@@ -18,7 +18,6 @@ from question_bank import TEMPLATE_HEADERS, parse_question_file
 from quiz.extensions import db
 from quiz.models import AuditEntry, Category, PendingImport, Question
 from quiz.trainer.question_admin import question_to_record
-from quiz.services.questions import stem_key
 
 from helpers import T0, replace_zip_members, xlsx_file
 
@@ -56,23 +55,8 @@ def token_of(response) -> str:
     return match.group(1)
 
 
-def bank_question(build, **fields) -> Question:
-    """A bank question whose duplicate key is real (the shared builder uses a placeholder)."""
-    question = build.question(**fields)
-    question.stem_key = stem_key(question.stem)
-    db.session.commit()
-    return question
-
-
 def question_count() -> int:
     return db.session.scalar(db.select(db.func.count(Question.id)))
-
-
-@pytest.fixture
-def trainer(build, web_login):
-    user = build.user("trainer1", role="trainer", display_name="王培训")
-    web_login(user)
-    return user
 
 
 def test_messy_file_previews_every_row_and_imports_on_confirm(client, trainer):
@@ -139,7 +123,7 @@ def test_errors_are_listed_with_row_and_column_and_block_the_import(client, trai
 
 
 def test_duplicates_are_marked_and_skipped_or_updated(client, trainer, build):
-    existing = bank_question(build, stem="景区发生火灾时应当首先做什么？", options=["报警", "拍照", "围观"], correct=[0])
+    existing = build.question(stem="景区发生火灾时应当首先做什么？", options=["报警", "拍照", "围观"], correct=[0])
     rows = [TEMPLATE_HEADERS, row(题干="景区发生火灾时，应当首先做什么?", 答案="B"), row(题干="一道新题？")]
     token = token_of(upload(client, "dup.xlsx", xlsx_file(rows)))
     html = client.get(f"/trainer/imports/{token}").data.decode()
@@ -246,11 +230,11 @@ def test_upload_form_errors_are_field_errors(client, trainer):
 
 
 def test_export_edit_reupload_round_trips_exactly(client, trainer, build):
-    bank_question(build, type="single", stem="=SUM(A1:A3) 开头的题干也要原样保留？", options=["+1 选项", "-2", "@3", "正常"],
+    build.question(type="single", stem="=SUM(A1:A3) 开头的题干也要原样保留？", options=["+1 选项", "-2", "@3", "正常"],
                    correct=[3], category="消防安全")
-    bank_question(build, type="multiple", stem="多行\n题干？", options=["甲", "乙", "丙"], correct=[0, 2], points=3,
+    build.question(type="multiple", stem="多行\n题干？", options=["甲", "乙", "丙"], correct=[0, 2], points=3,
                    difficulty=3, category="疏散逃生")
-    bank_question(build, type="true_false", stem="判断题会导出为 正确/错误 吗？", correct=[1], category="应急救援")
+    build.question(type="true_false", stem="判断题会导出为 正确/错误 吗？", correct=[1], category="应急救援")
     before = {q.id: question_to_record(q) for q in db.session.scalars(db.select(Question))}
 
     exported = client.get("/trainer/questions/export.xlsx")

@@ -14,20 +14,6 @@ from quiz.services.questions import stem_key
 from helpers import PASSWORD, T0
 
 
-@pytest.fixture
-def trainer(build, web_login):
-    user = build.user("trainer1", role="trainer")
-    web_login(user)
-    return user
-
-
-def bank_question(build, **fields) -> Question:
-    question = build.question(**fields)
-    question.stem_key = stem_key(question.stem)
-    db.session.commit()
-    return question
-
-
 def form_data(**overrides) -> dict:
     """A valid 单选 question as the form posts it."""
     data = {
@@ -55,9 +41,9 @@ def test_trainer_pages_need_the_role(client, build, web_login, url):
 
 def test_list_search_filters_and_paging(client, trainer, build):
     for n in range(55):
-        bank_question(build, stem=f"普通题目{n}？", category="消防安全")
-    fire = bank_question(build, type="multiple", stem="防火门应当保持关闭状态吗？", category="消防安全", difficulty=3)
-    inactive = bank_question(build, type="true_false", stem="已停用的判断题？", category="交通安全")
+        build.question(stem=f"普通题目{n}？", category="消防安全")
+    fire = build.question(type="multiple", stem="防火门应当保持关闭状态吗？", category="消防安全", difficulty=3)
+    inactive = build.question(type="true_false", stem="已停用的判断题？", category="交通安全")
     inactive.is_active = False
     db.session.commit()
 
@@ -144,10 +130,10 @@ def test_eight_options_at_most_and_two_at_least(client, trainer):
 
 
 def test_duplicate_in_the_bank_is_refused(client, trainer, build):
-    existing = bank_question(build, stem="发现火情应当首先做什么？")
+    existing = build.question(stem="发现火情应当首先做什么？")
     response = client.post("/trainer/questions/new", data=form_data(stem="发现火情，应当首先做什么?"))
     assert f"题库中已有相同的题目（#{existing.id}）" in response.data.decode()
-    other = bank_question(build, stem="另一道题？")
+    other = build.question(stem="另一道题？")
     response = client.post(f"/trainer/questions/{other.id}/edit", data=form_data(stem="发现火情应当首先做什么？"))
     assert "题库中已有相同的题目" in response.data.decode()
 
@@ -158,7 +144,7 @@ def test_used_questions_can_only_be_deactivated(client, trainer, build):
     attempt, _ = attempts.start_attempt(employee, quiz, T0)
     db.session.commit()
     used_id = attempt.questions[0].question_id
-    unused_id = bank_question(build, stem="从没用过的题？").id
+    unused_id = build.question(stem="从没用过的题？").id
 
     refused = client.post(f"/trainer/questions/{used_id}/delete")
     assert refused.status_code == 302 and db.session.get(Question, used_id) is not None
@@ -198,7 +184,7 @@ def test_categories_create_and_rename(client, trainer, build):
 
 
 def test_question_search_json_for_the_picker(client, trainer, build):
-    bank_question(build, stem="防火门应常闭？")
+    build.question(stem="防火门应常闭？")
     data = client.get("/trainer/questions/search.json?q=防火门").json
     assert [q["stem"] for q in data["questions"]] == ["防火门应常闭？"]
 

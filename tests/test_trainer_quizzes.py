@@ -19,13 +19,6 @@ from helpers import PASSWORD, T0, minutes
 
 
 @pytest.fixture
-def trainer(build, web_login):
-    user = build.user("trainer1", role="trainer")
-    web_login(user)
-    return user
-
-
-@pytest.fixture
 def bank(build):
     """消防安全: 6 单选 + 3 多选; 疏散逃生: 4 判断."""
     build.questions(6, type="single", category="消防安全", points=2)

@@ -18,13 +18,6 @@ from quiz.services.quizzes import RuleSpec
 from helpers import T0, minutes
 
 
-@pytest.fixture
-def trainer(build, web_login):
-    user = build.user("trainer1", role="trainer")
-    web_login(user)
-    return user
-
-
 def take(build, user, quiz, answers: dict[int, list[int]], at=T0):
     """Start, answer (display ids) and submit one attempt."""
     attempt, _ = attempts.start_attempt(user, quiz, at)
