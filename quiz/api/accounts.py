@@ -9,12 +9,8 @@ from ..auth_setup import Unauthorized, api_auth, api_user, public
 from ..database import reads_first, write_block
 from ..extensions import limiter
 from ..services import accounts
-from ..services.clock import isoformat, now_utc
+from ..services.clock import now_utc
 from .blueprint import BEARER, bp
-from .presenters import (
-    unit_json,
-    user_json,
-)
 from .schemas import (
     TokenIn,
     TokenOut,
@@ -47,7 +43,7 @@ def create_token(body):
     with write_block():
         token, record = accounts.issue_token(user, now, current_app.config["API_TOKEN_LIFETIME_SECONDS"])
         accounts.record_login(user, now)
-    return {"token": token, "expires_at": isoformat(record.expires_at), "user": user_json(user)}
+    return {"token": token, "expires_at": record.expires_at, "user": user}
 
 
 @bp.delete("/tokens/current")
@@ -66,7 +62,7 @@ def revoke_current_token():
 @bp.output(UserOut)
 @bp.doc(summary="The signed-in user", security=BEARER, responses=[401])
 def me():
-    return user_json(api_user())
+    return api_user()
 
 
 @bp.get("/units")
@@ -74,7 +70,7 @@ def me():
 @bp.output(UnitsOut)
 @bp.doc(summary="All units", security=BEARER, responses=[401])
 def list_units():
-    return {"units": [unit_json(unit) for unit in accounts.list_units()]}
+    return {"units": accounts.list_units()}
 
 
 @bp.post("/units")
@@ -84,7 +80,7 @@ def list_units():
 @bp.doc(summary="Create a unit (admin)", security=BEARER, responses=[401, 403, 409])
 def create_unit(body):
     unit = user_admin.add_unit(body["name"], body["kind"], body["headcount"], api_user(), now_utc())
-    return unit_json(unit)
+    return unit
 
 
 @bp.post("/users")
@@ -103,4 +99,4 @@ def create_user(body):
         unit = accounts.get_unit(body["unit_id"]) if body["unit_id"] is not None else None
         user = user_admin.add_user(body["username"], body["display_name"], unit, body["role"], password_hash,
                                    api_user(), now_utc())
-    return user_json(user)
+    return user

@@ -9,7 +9,6 @@ from ..services.clock import isoformat, now_utc, seconds_until
 from .blueprint import BEARER, bp
 from .presenters import (
     attempt_json,
-    quiz_json,
     result_json,
 )
 from .schemas import (
@@ -42,13 +41,7 @@ def list_categories():
 @bp.output(QuizzesOut)
 @bp.doc(summary="Published quizzes with the caller's status and attempts used", security=BEARER, responses=[401])
 def list_quizzes():
-    user, now = api_user(), now_utc()
-    items = []
-    for quiz in quizzes.published_quizzes():
-        status, used = attempts.quiz_status(user, quiz, now)
-        item = quiz_json(quiz)
-        items.append({**item, "attempts_used": used, "status": status})
-    return {"quizzes": items}
+    return {"quizzes": attempts.quiz_statuses(api_user(), quizzes.published_quizzes(), now_utc())}
 
 
 @bp.get("/quizzes/<int:quiz_id>")
@@ -56,7 +49,7 @@ def list_quizzes():
 @bp.output(QuizOut)
 @bp.doc(summary="One published quiz", security=BEARER, responses=[401, 404])
 def get_quiz(quiz_id):
-    return quiz_json(quizzes.get_quiz(quiz_id))
+    return quizzes.get_quiz(quiz_id)
 
 
 @bp.post("/quizzes/<int:quiz_id>/attempts")

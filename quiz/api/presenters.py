@@ -1,61 +1,13 @@
-"""Models to the API's JSON shapes (one place, so the web UI and API agree)."""
+"""The attempt's JSON shapes, which depend on the moment they are read (review policy, time left);
+every other shape is a schema in quiz/api/schemas.py that dumps the objects themselves."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from ..models import Attempt, Quiz, Unit, User
+from ..models import Attempt
 from ..services.attempts import answers_by_question, review_items, seconds_left
 from ..services.clock import isoformat
-from ..services.quizzes import quiz_max_score
-
-
-def unit_ref(unit: Unit | None) -> dict | None:
-    return None if unit is None else {"id": unit.id, "name": unit.name}
-
-
-def user_json(user: User) -> dict:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
-        "unit": unit_ref(user.unit),
-    }
-
-
-def unit_json(unit: Unit) -> dict:
-    return {"id": unit.id, "name": unit.name, "kind": unit.kind, "headcount": unit.headcount}
-
-
-def quiz_json(quiz: Quiz) -> dict:
-    return {
-        "id": quiz.id,
-        "title": quiz.title,
-        "description": quiz.description,
-        "time_limit_seconds": quiz.time_limit_seconds,
-        "question_count": quiz.question_count,
-        "max_score": quiz_max_score(quiz),
-        "pass_score": quiz.pass_score,
-        "opens_at": isoformat(quiz.opens_at),
-        "closes_at": isoformat(quiz.closes_at),
-        "max_attempts": quiz.max_attempts,
-        "max_attempts_per_day": quiz.max_attempts_per_day,
-        "shuffle_questions": quiz.shuffle_questions,
-        "shuffle_options": quiz.shuffle_options,
-        "multiple_choice_scoring": quiz.multiple_choice_scoring,
-        "review_policy": quiz.review_policy,
-        "rules": [
-            {
-                "category": rule.category.name if rule.category else None,
-                "type": rule.type,
-                "difficulty": rule.difficulty,
-                "count": rule.count,
-                "points": rule.points,
-            }
-            for rule in quiz.rules
-        ],
-    }
 
 
 def result_json(attempt: Attempt, now: datetime) -> dict:

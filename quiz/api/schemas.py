@@ -9,8 +9,10 @@ from apiflask.fields import (
     Dict,
     File,
     Float,
+    Function,
     Integer,
     List,
+    Method,
     Nested,
     String,
 )
@@ -20,9 +22,18 @@ from marshmallow import EXCLUDE
 from question_bank import QUESTION_TYPES
 
 from ..models import REVIEW_POLICIES, ROLES, SCORING_POLICIES, UNIT_KINDS
+from ..services.clock import isoformat
+from ..services.quizzes import quiz_max_score
 
 #: Ids the database can hold (PostgreSQL INTEGER); anything else is a validation error, not a 500.
 DATABASE_ID = Range(1, 2**31 - 1)
+
+
+class Timestamp(String):
+    """A time as every API time is written: ISO 8601 in the campaign's time zone (+08:00)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if value is None or isinstance(value, str) else isoformat(value)
 
 
 class Strict(Schema):
@@ -61,7 +72,7 @@ class TokenIn(Strict):
 
 class TokenOut(Schema):
     token = String(required=True)
-    expires_at = String(required=True)
+    expires_at = Timestamp(required=True)
     user = Nested(UserOut, required=True)
 
 
@@ -134,7 +145,10 @@ class QuizIn(Strict):
 
 
 class RuleOut(Schema):
-    category = String(allow_none=True, required=True)
+    """A saved QuizRule."""
+
+    category = Function(lambda rule: rule.category.name if rule.category else None, allow_none=True,
+                        required=True, metadata={"type": "string"})
     type = String(allow_none=True, required=True)
     difficulty = Integer(allow_none=True, required=True)
     count = Integer(required=True)
@@ -142,15 +156,17 @@ class RuleOut(Schema):
 
 
 class QuizOut(Schema):
+    """A Quiz."""
+
     id = Integer(required=True)
     title = String(required=True)
     description = String(required=True)
     time_limit_seconds = Integer(required=True)
     question_count = Integer(required=True)
-    max_score = Float(required=True)
+    max_score = Method("get_max_score", required=True, metadata={"type": "number"})
     pass_score = Float(required=True)
-    opens_at = String(allow_none=True, required=True)
-    closes_at = String(allow_none=True, required=True)
+    opens_at = Timestamp(allow_none=True, required=True)
+    closes_at = Timestamp(allow_none=True, required=True)
     max_attempts = Integer(allow_none=True, required=True)
     max_attempts_per_day = Integer(allow_none=True, required=True)
     shuffle_questions = Boolean(required=True)
@@ -159,20 +175,28 @@ class QuizOut(Schema):
     review_policy = String(required=True)
     rules = List(Nested(RuleOut), required=True)
 
+    def get_max_score(self, quiz) -> float:
+        return quiz_max_score(quiz)
+
 
 class QuizListItem(Schema):
-    id = Integer(required=True)
-    title = String(required=True)
-    time_limit_seconds = Integer(required=True)
-    question_count = Integer(required=True)
-    max_score = Float(required=True)
-    pass_score = Float(required=True)
-    opens_at = String(allow_none=True, required=True)
-    closes_at = String(allow_none=True, required=True)
-    max_attempts = Integer(allow_none=True, required=True)
+    """A (quiz, attempts used, status) row of services.attempts.quiz_statuses."""
+
+    id = Integer(attribute="quiz.id", required=True)
+    title = String(attribute="quiz.title", required=True)
+    time_limit_seconds = Integer(attribute="quiz.time_limit_seconds", required=True)
+    question_count = Integer(attribute="quiz.question_count", required=True)
+    max_score = Method("get_max_score", required=True, metadata={"type": "number"})
+    pass_score = Float(attribute="quiz.pass_score", required=True)
+    opens_at = Timestamp(attribute="quiz.opens_at", allow_none=True, required=True)
+    closes_at = Timestamp(attribute="quiz.closes_at", allow_none=True, required=True)
+    max_attempts = Integer(attribute="quiz.max_attempts", allow_none=True, required=True)
     attempts_used = Integer(required=True)
     #: upcoming | open | in_progress | exhausted | closed
     status = String(required=True)
+
+    def get_max_score(self, row) -> float:
+        return quiz_max_score(row.quiz)
 
 
 class QuizzesOut(Schema):

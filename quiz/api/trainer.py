@@ -14,10 +14,6 @@ from ..services.pending_imports import get_pending_import
 from ..trainer import attempt_results as results
 from ..trainer import item_analysis, question_admin, question_import, quiz_builder
 from .blueprint import BEARER, bp
-from .presenters import (
-    quiz_json,
-    unit_ref,
-)
 from .schemas import (
     AuditOut,
     AuditQuery,
@@ -84,7 +80,7 @@ def create_quiz(body):
         review_policy=body["review_policy"],
     )
     quiz = quizzes.create_quiz(settings, rules, api_user(), now_utc())
-    return quiz_json(quiz)
+    return quiz
 
 
 def _question_columns(body: dict) -> dict[str, str]:
@@ -221,7 +217,7 @@ def set_quiz_published(quiz_id, action):
     quiz = quizzes.get_quiz(quiz_id, include_unpublished=True)
     change = quiz_builder.publish_quiz if action == "publish" else quiz_builder.unpublish_quiz
     change(quiz, api_user(), now_utc())
-    return quiz_json(quiz)
+    return quiz
 
 
 @bp.get("/quizzes/<int:quiz_id>/results")
@@ -239,7 +235,7 @@ def quiz_results(quiz_id, query):
     return {
         "attempts": [
             {"id": a.id, "user_id": a.user.id, "username": a.user.username, "display_name": a.user.display_name,
-             "unit": unit_ref(a.user.unit), "number": a.number, "status": a.status,
+             "unit": a.user.unit, "number": a.number, "status": a.status,
              "score": a.score, "max_score": a.max_score, "passed": a.passed, "correct_count": a.correct_count,
              "question_count": a.question_count, "duration_seconds": a.duration_seconds,
              "started_at": isoformat(a.started_at), "submitted_at": isoformat(a.submitted_at),

@@ -9,9 +9,6 @@ from ..auth_setup import api_auth, api_user
 from ..models import STAFF_ROLES
 from ..training import levels, mastery, notebook
 from .blueprint import BEARER, bp
-from .presenters import (
-    unit_ref,
-)
 from .schemas import (
     LevelSeriesListOut,
     LevelSeriesOut,
@@ -80,7 +77,7 @@ def level_series_units(series_id):
         "series_id": series.id,
         "level_count": len(levels.series_levels(series)),
         "units": [
-            {"unit": unit_ref(row.unit), "employees": row.employees, "started": row.started,
+            {"unit": row.unit, "employees": row.employees, "started": row.started,
              "completed": row.completed, "passed": row.passed}
             for row in rows
         ],

@@ -371,6 +371,18 @@ def review_items(attempt: Attempt) -> list[ReviewItem]:
     return items
 
 
+@dataclass(frozen=True)
+class QuizStatus:
+    quiz: Quiz
+    status: str
+    attempts_used: int
+
+
+def quiz_statuses(user: User, quizzes, now: datetime) -> list[QuizStatus]:
+    """:func:`quiz_status` of each quiz, for lists (home page, API)."""
+    return [QuizStatus(quiz, *quiz_status(user, quiz, now)) for quiz in quizzes]
+
+
 def quiz_status(user: User, quiz: Quiz, now: datetime) -> tuple[str, int]:
     """(status, attempts used) of a quiz for one user.
 
