@@ -7,6 +7,8 @@ WORKERS ?= 2
 STAMP  := $(VENV)/.installed
 
 export FLASK_APP := wsgi
+# The suite runs on PostgreSQL too whenever this machine has one (it is the production database).
+TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
 
 .PHONY: run serve test test-sqlite test-postgres install browser db clean bench
 
@@ -40,12 +42,12 @@ browser:
 			poppler-utils >/dev/null) \
 		|| echo "chromium or poppler-utils not installed: those tests will be skipped"; }
 
-## All tests: on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
+## All tests: on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set or a local server answers
 test: install browser
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/question_bank; \
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+		echo "== again on PostgreSQL ($(TEST_DATABASE_URL))"; \
+		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/question_bank; \
 	fi
 
 bench: install
