@@ -1,0 +1,101 @@
+"""CPU time of one autosave, in process: the app's own cost, which other load on the machine barely moves.
+
+The throughput benchmark (bench/load_attempts.py) measures requests per second over HTTP; on a
+shared machine its figures move with whatever else runs.  This one sends the same autosave
+(PUT /api/v1/attempts/{id}/answers/{question_id} with a bearer token) through Flask's test
+client and counts the process's CPU seconds per request (time.process_time), which is what a
+change to the code changes.  It uses the public API only, so the same script measures another
+checkout of the project: ``--tree DIR`` runs DIR's code.
+
+    .venv/bin/python bench/save_cpu.py                                   # this tree, both databases
+    .venv/bin/python bench/save_cpu.py --tree /path/to/other/checkout    # another version, same way
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def run(tree: Path, database: str, saves: int, rounds: int) -> list[float]:
+    sys.path.insert(0, str(tree))
+    from sqlalchemy import create_engine, text  # noqa: PLC0415
+
+    from question_bank import load_builtin_bank  # noqa: PLC0415
+    from quiz import create_app  # noqa: PLC0415
+    from quiz.extensions import db  # noqa: PLC0415
+    from quiz.services import accounts  # noqa: PLC0415
+    from quiz.services.questions import import_question_records  # noqa: PLC0415
+
+    workdir = Path(tempfile.mkdtemp(prefix="save-cpu-"))
+    if database == "sqlite":
+        url, schema = "sqlite:///" + str(workdir / "bench.sqlite3"), None
+    else:
+        schema = f"save_cpu_{os.getpid()}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    os.environ["QUIZ_INSTANCE_PATH"] = str(workdir / "instance")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        from flask_migrate import upgrade  # noqa: PLC0415
+
+        upgrade(directory=str(tree / "migrations"), revision="heads")
+        import_question_records(load_builtin_bank().records)
+        unit = accounts.create_unit("压测单位", "局属单位", 10)
+        password_hash = accounts.hash_new_password("Bench-Pass-1", hash_method="pbkdf2:sha256:1000", min_length=8)
+        accounts.create_user("bench_admin", password_hash=password_hash, unit=unit, role="admin")
+        accounts.create_user("bench_user", password_hash=password_hash, unit=unit)
+        db.session.commit()
+        db.engine.dispose()
+    client = app.test_client()
+
+    def token(username: str) -> dict:
+        response = client.post("/api/v1/tokens", json={"username": username, "password": "Bench-Pass-1"})
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    quiz = client.post("/api/v1/quizzes", headers=token("bench_admin"), json={
+        "title": "CPU", "time_limit_seconds": 86400, "max_attempts": None,
+        "rules": [{"count": 20, "type": "single", "points": 5}]}).get_json()
+    employee = token("bench_user")
+    attempt = client.post(f"/api/v1/quizzes/{quiz['id']}/attempts", headers=employee).get_json()
+    questions = [q["id"] for q in attempt["questions"]]
+    paths = [f"/api/v1/attempts/{attempt['id']}/answers/{qid}" for qid in questions]
+    for path in paths:  # warm up: caches, first compilations
+        assert client.put(path, headers=employee, json={"selected": [0]}).status_code == 200
+    per_save = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for i in range(saves):
+            client.put(paths[i % len(paths)], headers=employee, json={"selected": [i % 4]})
+        per_save.append((time.process_time() - started) / saves * 1e6)
+    if schema:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    return per_save
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parent.parent)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--saves", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    per_save = run(args.tree.resolve(), args.database, args.saves, args.rounds)
+    print(f"{args.tree} {args.database}: CPU per autosave, µs: median {statistics.median(per_save):.0f}, "
+          f"best {min(per_save):.0f} (rounds: {', '.join(f'{v:.0f}' for v in per_save)})")
+
+
+if __name__ == "__main__":
+    main()
