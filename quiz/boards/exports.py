@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-import io
 from datetime import datetime
-from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
-from question_bank import safe_cell
+from question_bank.xlsx import PERCENT, XlsxWriter
 
 from .charts import band_labels
 from ..services.clock import to_campaign_tz
 from .rankings import Standings, TrendDay
 from .presenters import ranking_rules
 
-if TYPE_CHECKING:
-    from openpyxl import Workbook
-
-PERCENT = "0.0%"
-
-
-@functools.cache
-def _xl():
-    """openpyxl's classes and the header style, imported on the first export: openpyxl costs
-    web workers that never export about 8 MiB each (see question_bank.export)."""
-    from openpyxl import Workbook  # noqa: PLC0415 - deliberately lazy (see docstring)
-    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
-    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
-
-    return SimpleNamespace(Workbook=Workbook, WriteOnlyCell=WriteOnlyCell, Alignment=Alignment,
-                           header_fill=PatternFill("solid", fgColor="C0392B"),
-                           header_font=Font(bold=True, color="FFFFFF"))
+#: the header colour of the board workbooks (the campaign red)
+HEADER_FILL = "C0392B"
 
 
 def _local(value: datetime | None) -> str:
@@ -39,81 +20,45 @@ def _local(value: datetime | None) -> str:
     return "" if local is None else local.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _sheet(book: Workbook, title: str, headers: list[str], widths: list[int]):
-    sheet = book.create_sheet(title)
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.freeze_panes = "A2"
-    xl = _xl()
-    cells = []
-    for header in headers:
-        cell = xl.WriteOnlyCell(sheet, value=safe_cell(header))
-        cell.fill, cell.font = xl.header_fill, xl.header_font
-        cells.append(cell)
-    sheet.append(cells)
-    return sheet
-
-
-def _row(sheet, values: list, formats: dict[int, str] | None = None) -> None:
-    write_only_cell = _xl().WriteOnlyCell
-    cells = []
-    for index, value in enumerate(values):
-        cell = write_only_cell(sheet, value=safe_cell(value))
-        if formats and index in formats and isinstance(value, (int, float)):
-            cell.number_format = formats[index]
-        cells.append(cell)
-    sheet.append(cells)
-
-
-def _title_rows(sheet, lines: list[str]) -> None:
-    xl = _xl()
-    for line in lines:
-        cell = xl.WriteOnlyCell(sheet, value=safe_cell(line))
-        cell.alignment = xl.Alignment(wrap_text=False)
-        sheet.append([cell])
-
-
-def _unit_sheet(book: Workbook, units: Standings, metric_label: str) -> None:
-    sheet = _sheet(book, "单位排名",
+def _unit_sheet(book: XlsxWriter, units: Standings, metric_label: str) -> None:
+    sheet = book.table("单位排名",
                    ["排名", "单位", "类型", "应参与人数", "人数来源", "参与人数", "参与率", "平均分", "及格率",
                     "满分人数", f"排名指标（{metric_label}）"],
-                   [8, 30, 10, 12, 12, 10, 10, 10, 10, 10, 22])
+                   [8, 30, 10, 12, 12, 10, 10, 10, 10, 10, 22], header_fill=HEADER_FILL)
     for row in units.units:
-        _row(sheet, [
+        book.row(sheet, [
             row.rank if row.rank is not None else "未参与", row.unit, row.kind, row.headcount,
             "编制人数" if row.headcount_is_set else "注册人数", row.participants, row.participation_rate,
             row.average_score, row.pass_rate, row.full_marks, row.metric_value,
         ], {6: PERCENT, 8: PERCENT})
 
 
-def _user_sheet(book: Workbook, users: Standings) -> None:
-    sheet = _sheet(book, "个人排名", ["排名", "单位内排名", "姓名", "单位", "最好成绩", "满分", "用时（秒）", "交卷时间", "是否及格"],
-                   [8, 12, 16, 30, 10, 8, 12, 20, 10])
+def _user_sheet(book: XlsxWriter, users: Standings) -> None:
+    sheet = book.table("个人排名", ["排名", "单位内排名", "姓名", "单位", "最好成绩", "满分", "用时（秒）", "交卷时间", "是否及格"],
+                   [8, 12, 16, 30, 10, 8, 12, 20, 10], header_fill=HEADER_FILL)
     for row in users.users or []:
-        _row(sheet, [row.rank, row.unit_rank, row.display_name, row.unit or "", row.best_score, row.max_score,
+        book.row(sheet, [row.rank, row.unit_rank, row.display_name, row.unit or "", row.best_score, row.max_score,
                      row.duration_seconds, _local(row.submitted_at), "是" if row.passed else "否"])
 
 
-def _rules_sheet(book: Workbook, quiz_title: str, updated_at: datetime, metric_label: str) -> None:
-    sheet = book.create_sheet("排名规则")
-    sheet.column_dimensions["A"].width = 110
-    _title_rows(sheet, [quiz_title, f"统计时间：{_local(updated_at)}（北京时间）", ""] + ranking_rules(metric_label))
+def _rules_sheet(book: XlsxWriter, quiz_title: str, updated_at: datetime, metric_label: str) -> None:
+    book.text("排名规则", [quiz_title, f"统计时间：{_local(updated_at)}（北京时间）", ""] + ranking_rules(metric_label))
 
 
 def boards_workbook(quiz_title: str, units: Standings, users: Standings, metric_label: str) -> bytes:
     """Both boards: 单位排名, 个人排名 and the rules they follow."""
-    book = _xl().Workbook(write_only=True)
+    book = XlsxWriter()
     _unit_sheet(book, units, metric_label)
     _user_sheet(book, users)
     _rules_sheet(book, quiz_title, units.updated_at, metric_label)
-    return _save(book)
+    return book.to_bytes()
 
 
 def summary_workbook(quiz_title: str, units: Standings, trend: list[TrendDay], metric_label: str) -> bytes:
     """活动总结: overall figures, per-unit participation and ranking, score distribution, daily participation."""
     summary = units.summary
-    book = _xl().Workbook(write_only=True)
-    overview = _sheet(book, "总体情况", ["项目", "数值"], [24, 40])
+    book = XlsxWriter()
+    overview = book.table("总体情况", ["项目", "数值"], [24, 40], header_fill=HEADER_FILL)
     for label, value, fmt in [
         ("竞赛名称", quiz_title, None),
         ("统计时间（北京时间）", _local(units.updated_at), None),
@@ -130,21 +75,15 @@ def summary_workbook(quiz_title: str, units: Standings, trend: list[TrendDay], m
         ("及格分", units.pass_score, None),
         ("单位排名依据", metric_label, None),
     ]:
-        _row(overview, [label, value], {1: fmt} if fmt else None)
+        book.row(overview, [label, value], {1: fmt} if fmt else None)
     _unit_sheet(book, units, metric_label)
-    bands = _sheet(book, "成绩分布", ["分数段", "人数", "占参与人数"], [20, 10, 14])
+    bands = book.table("成绩分布", ["分数段", "人数", "占参与人数"], [20, 10, 14], header_fill=HEADER_FILL)
     for label, count in zip(band_labels(units.max_score), summary.score_bands):
-        _row(bands, [label, count, count / summary.participants if summary.participants else 0], {2: PERCENT})
-    daily = _sheet(book, "每日参与", ["日期", "答题次数", "当日答题人数", "新增参与人数", "累计参与人数", "累计参与率"],
-                   [14, 12, 14, 14, 14, 12])
+        book.row(bands, [label, count, count / summary.participants if summary.participants else 0], {2: PERCENT})
+    daily = book.table("每日参与", ["日期", "答题次数", "当日答题人数", "新增参与人数", "累计参与人数", "累计参与率"],
+                   [14, 12, 14, 14, 14, 12], header_fill=HEADER_FILL)
     for day in trend:
-        _row(daily, [day.day.isoformat(), day.attempts, day.active_users, day.new_participants,
+        book.row(daily, [day.day.isoformat(), day.attempts, day.active_users, day.new_participants,
                      day.cumulative_participants, day.cumulative_rate], {5: PERCENT})
     _rules_sheet(book, quiz_title, units.updated_at, metric_label)
-    return _save(book)
-
-
-def _save(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book.to_bytes()
