@@ -13,6 +13,7 @@ from ..forms import ActionForm
 from ..services import attempts, quizzes
 from ..services.clock import now_utc
 from ..services.quizzes import quiz_max_score
+from ..training.overview import overview
 
 bp = Blueprint("take", __name__)
 
@@ -35,7 +36,7 @@ def home():
         status, used = attempts.quiz_status(current_user, quiz, now)
         rows.append({"quiz": quiz, "status": status, "used": used, "max_score": quiz_max_score(quiz)})
     recent = attempts.user_attempts(current_user)[:5]
-    return render_template("take/home.html", rows=rows, recent=recent)
+    return render_template("take/home.html", rows=rows, recent=recent, training=overview(current_user))
 
 
 @bp.get("/quizzes/<int:quiz_id>")

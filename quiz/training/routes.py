@@ -7,7 +7,6 @@ notebook (review allowed since), write them in a ``write_block``.
 
 from __future__ import annotations
 
-
 from flask import (
     Response,
     abort,
@@ -27,12 +26,13 @@ from ..downloads import attachment
 from ..extensions import db
 from ..models import STAFF_ROLES, Category, NotebookEntry, Question, Quiz
 from ..services import attempts, quizzes
-from . import certificates, levels, mastery, notebook, practice, qrcodes
+from . import certificates, levels, notebook, practice, qrcodes
 from ..services.clock import now_utc
 from ..services.questions import category_counts
 from ..services.quizzes import RuleSpec
 from . import cli, verify  # noqa: F401  (the CLI commands and the public verify page)
 from .blueprint import bp, verify_bp  # noqa: F401  (verify_bp: registered by create_app)
+from .overview import overview
 from .verify import certificate_secret
 from .forms import (
     ActionForm,
@@ -54,26 +54,6 @@ def sync_notebook(now) -> None:
 
 def _category_choices(all_label: str = "全部分类") -> list[tuple[int, str]]:
     return [(0, all_label)] + [(c.id, f"{c.name}（{n} 题）") for c, n in category_counts() if n]
-
-
-def overview(user) -> dict:
-    """Read-only figures for the home page panel and the training page."""
-    masteries = mastery.category_mastery(user.id)
-    series_list = [levels.series_progress(user, series) for series in levels.published_series()]
-    return {
-        "masteries": masteries,
-        "weakest": mastery.weakest_category(masteries),
-        "window": mastery.MASTERY_WINDOW,
-        "notebook_count": notebook.active_count(user),
-        "open_session": practice.open_session(user),
-        "series": series_list,
-    }
-
-
-@bp.app_context_processor
-def _training_globals():
-    # A function, so pages that do not show the panel pay nothing.
-    return {"training_overview": overview}
 
 
 def _flash_error(error: DomainError) -> None:
