@@ -96,6 +96,22 @@ def write_block() -> Iterator[None]:
             raise
 
 
+def single_statement() -> None:
+    """Declare that this request's transaction is one self-contained statement (the autosave).
+
+    On PostgreSQL the session then runs it on an autocommit connection of the one engine
+    (SQLAlchemy's documented ``isolation_level="AUTOCOMMIT"`` execution option, set on the
+    transaction's first connection): no BEGIN and COMMIT round trips around the statement,
+    which still commits with a synchronous WAL flush.  It only applies while the request has
+    no transaction open (a token that had to be checked in the database opened one: the
+    statement then simply joins it, and the request commits as usual).  SQLite commits in
+    process and needs nothing.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 @contextmanager
 def atomic() -> Iterator[None]:
     """Run one operation in a savepoint: if it raises, what it did is undone and the request

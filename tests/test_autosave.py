@@ -5,13 +5,13 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import pytest
 import time_machine
+from helpers import T0, minutes
 
 from quiz.extensions import db
 from quiz.models import Answer
 from quiz.services import attempts
-
-from helpers import T0, minutes
 
 
 def _stored(attempt_id: int, question_id: int):
@@ -80,3 +80,30 @@ def test_a_save_joins_the_transaction_and_only_its_commit_keeps_it(build):
     attempts.save_answer(attempt_id, user.id, question_id, [1], T0)
     db.session.commit()
     assert _stored(attempt_id, question_id) == [1]
+
+
+def test_the_autosave_request_is_one_autocommitted_statement_on_postgresql(build, api):
+    """On PostgreSQL the save request's only statement runs in autocommit (no BEGIN/COMMIT
+    round trips); a request that already opened a transaction joins it instead."""
+    from sqlalchemy import event  # noqa: PLC0415
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite commits in process: nothing to save")
+    quiz = build.quiz(time_limit_seconds=600)
+    user = build.user()
+    client = api(user)
+    attempt = client.post(f"/api/v1/quizzes/{quiz.id}/attempts").json
+    question_id = attempt["questions"][0]["id"]
+    seen = []
+
+    def record(conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("INSERT INTO ANSWER"):
+            seen.append(conn.connection.dbapi_connection.autocommit)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.put(f"/api/v1/attempts/{attempt['id']}/answers/{question_id}", json={"selected": [1]}).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert seen == [True]
+    assert _stored(attempt["id"], question_id) == [1]
