@@ -19,7 +19,7 @@ from ..services.board_cache import Entry, cached_trend, cached_units, cached_use
 from ..services.board_links import quiz_display_links
 from ..services.charts import CHART_NAMES, band_labels, daily_chart, participation_chart, score_distribution_chart
 from ..services.clock import now_utc
-from . import board_cache, bp
+from . import board_cache, bp, page_wait
 from .exports import boards_workbook, summary_workbook
 from .presenters import board_users, ranking_rules
 
@@ -115,7 +115,7 @@ def index():
 def units(quiz_id: int):
     """The unit board: the signed-in user's unit highlighted, with the contest's charts."""
     quiz = board_quiz(quiz_id)
-    entry = cached_units(board_cache(), quiz.id, now_utc())
+    entry = cached_units(board_cache(), quiz.id, now_utc(), page_wait())
     return render_template(
         "boards/units.html",
         quiz=quiz,
@@ -146,8 +146,8 @@ def users(quiz_id: int):
     """The individual board: the whole contest or one unit, 50 a page, the signed-in user highlighted."""
     quiz = board_quiz(quiz_id)
     cache, now = board_cache(), now_utc()
-    standings = cached_users(cache, quiz.id, now).value
-    unit_board = cached_units(cache, quiz.id, now).value
+    standings = cached_users(cache, quiz.id, now, page_wait()).value
+    unit_board = cached_units(cache, quiz.id, now, page_wait()).value
     unit_id = _unit_filter(request.args.get("unit"))
     unit = unit_board.unit(unit_id) if unit_id is not None else None
     if unit_id is not None and unit is None:
@@ -179,8 +179,8 @@ def print_view(quiz_id: int):
     """Both boards on a print-friendly page (the individual board's first ``top`` rows)."""
     quiz = board_quiz(quiz_id)
     cache, now = board_cache(), now_utc()
-    unit_board = cached_units(cache, quiz.id, now).value
-    standings = cached_users(cache, quiz.id, now).value
+    unit_board = cached_units(cache, quiz.id, now, page_wait()).value
+    standings = cached_users(cache, quiz.id, now, page_wait()).value
     top = min(max(request.args.get("top", 100, type=int) or 100, 10), 1000)
     return render_template(
         "boards/print.html",
@@ -201,8 +201,8 @@ def summary(quiz_id: int):
     """活动总结: the contest's overall figures, per-unit participation and ranking, with the charts."""
     quiz = board_quiz(quiz_id)
     cache, now = board_cache(), now_utc()
-    unit_board = cached_units(cache, quiz.id, now).value
-    trend = cached_trend(cache, quiz.id, now).value
+    unit_board = cached_units(cache, quiz.id, now, page_wait()).value
+    trend = cached_trend(cache, quiz.id, now, page_wait()).value
     return render_template(
         "boards/summary.html",
         quiz=quiz,

@@ -15,6 +15,7 @@ from ..services import attempts, quizzes
 from ..services.clock import now_utc
 from ..services.quizzes import quiz_max_score
 from . import bp
+from .result_page import result_context
 
 
 class ActionForm(FlaskForm):
@@ -125,6 +126,8 @@ def result(attempt_id: int):
         quiz=quiz,
         review_allowed=review_allowed,
         items=attempts.review_items(attempt) if review_allowed else [],
+        form=ActionForm(),
+        **result_context(attempt, quiz, current_user, now),  # rank, next attempt, share card
     )
 
 

@@ -28,6 +28,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from question_bank import QUESTION_TYPES
 from question_bank.model import MAX_EXPLANATION_LENGTH, MAX_OPTION_LENGTH, MAX_SOURCE_LENGTH, MAX_STEM_LENGTH, OPTION_LETTERS
 
+from ..services.quiz_display import DISPLAY_MODE_LABELS  # contest UI: the attempt page's default layout
+
 TYPE_CHOICES = {"single": "单选题", "multiple": "多选题", "true_false": "判断题"}
 DIFFICULTY_CHOICES = {1: "1 易", 2: "2 中", 3: "3 难"}
 REVIEW_CHOICES = {"immediate": "交卷后立即查看", "after_close": "测验结束后公布", "never": "不公布"}
@@ -203,6 +205,7 @@ class QuizForm(ChineseForm):
                                                            NumberRange(0, 100000, "及格分应为 0 或正数")])
     review_policy = SelectField("答案解析", choices=REVIEW_CHOICES, default="immediate")
     multiple_choice_scoring = SelectField("多选题计分", choices=SCORING_CHOICES, default="all_or_nothing")
+    display_mode = SelectField("答题页面（职工可自行切换）", choices=DISPLAY_MODE_LABELS, default="list")
     shuffle_questions = BooleanField("题目乱序", default=True)
     shuffle_options = BooleanField("选项乱序")
     fixed_questions = TextAreaField("固定题目编号（按出题顺序，用逗号或换行分隔）",

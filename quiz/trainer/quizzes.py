@@ -12,7 +12,7 @@ from ..auth_setup import roles_required
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Question, Quiz
-from ..services import quiz_builder
+from ..services import quiz_builder, quiz_display
 from ..services.clock import in_campaign_tz_if_naive, now_utc, to_campaign_tz
 from ..services.quiz_builder import FROZEN_SETTINGS, QuizSettings
 from ..services.quizzes import RuleSpec, get_quiz
@@ -57,6 +57,7 @@ def _fill_from_quiz(form: QuizForm, quiz: Quiz) -> None:
     form.multiple_choice_scoring.data = quiz.multiple_choice_scoring
     form.shuffle_questions.data = quiz.shuffle_questions
     form.shuffle_options.data = quiz.shuffle_options
+    form.display_mode.data = quiz.display_mode
     pinned = [rule for rule in quiz.rules if rule.question_id is not None]
     form.fixed_questions.data = ", ".join(str(rule.question_id) for rule in pinned)
     pinned_points = {rule.points for rule in pinned}
@@ -187,9 +188,12 @@ def _save(form: QuizForm, quiz: Quiz | None):
     try:
         if quiz is None:
             quiz = quiz_builder.create_quiz_draft(settings, specs, current_user, now_utc())
+            quiz_display.set_display_mode(quiz, form.display_mode.data, current_user, now_utc())
             message = "已保存测验（未发布）。检查无误后请点击“发布”。"
         else:
             changes = quiz_builder.update_quiz(quiz, settings, specs, current_user, now_utc())
+            if quiz_display.set_display_mode(quiz, form.display_mode.data, current_user, now_utc()):
+                changes = changes or {"display_mode": True}
             message = "已保存修改" if changes else "没有需要保存的修改"
     except DomainError as error:
         db.session.rollback()
