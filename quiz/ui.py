@@ -76,6 +76,16 @@ def quiz_status_label(status: str, quiz, used: int) -> str:
     return {"upcoming": "未开始", "open": "可参加", "in_progress": "答题中", "closed": "已结束"}.get(status, status)
 
 
+def invalid_attrs(field, attrs: dict | None = None) -> dict:
+    """``attrs`` plus what ties a field with errors to its message: ``aria-invalid`` and
+    ``aria-describedby`` pointing at ``<field id>-error`` (the templates' error block)."""
+    merged = dict(attrs or {})
+    if getattr(field, "errors", None):
+        merged["aria-invalid"] = "true"
+        merged["aria-describedby"] = f"{field.id}-error"
+    return merged
+
+
 @public
 def favicon():
     """/favicon.ico, which browsers ask for on their own (the pages link the SVG icon)."""
@@ -93,4 +103,5 @@ def init_app(app) -> None:
             "nav_items": nav_items,
             "nav_current": nav_section(request.endpoint),
             "quiz_status_label": quiz_status_label,
+            "invalid_attrs": invalid_attrs,
         }

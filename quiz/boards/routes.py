@@ -17,7 +17,9 @@ from ..models import RANKING_METRIC_LABELS, RANKING_METRICS, Quiz
 from ..services import quizzes
 from ..services.board_cache import Entry, cached_trend, cached_units, cached_users, mark_board_changed
 from ..services.board_links import quiz_display_links
-from ..services.charts import CHART_NAMES, band_labels, daily_chart, participation_chart, score_distribution_chart
+from ..services.charts import (
+    CHART_NAMES, band_labels, chart_width, daily_chart, participation_chart, score_distribution_chart,
+)
 from ..services.clock import now_utc
 from . import board_cache, bp, page_wait
 from .exports import boards_workbook, summary_workbook
@@ -63,21 +65,22 @@ def chart_stamp(quiz_id: int) -> str:
     return f"{units.version}-{int(units.computed_at)}"
 
 
-def svg_response(quiz_id: int, name: str, theme: str) -> Response:
-    """A chart as SVG, rendered once per cache entry and theme."""
+def svg_response(quiz_id: int, name: str, theme: str, width=None) -> Response:
+    """A chart as SVG, rendered once per cache entry, theme and width (``?w=``, see CHART_WIDTHS)."""
     if name not in CHART_NAMES:
         abort(404)
     theme = "dark" if theme == "dark" else "light"
+    width = chart_width(theme, width)
     entry = chart_entry(quiz_id, name)
-    key = (quiz_id, name, theme, entry.version, entry.computed_at)
+    key = (quiz_id, name, theme, width, entry.version, entry.computed_at)
     svg = _SVGS.get(key)
     if svg is None:
         if name == "participation":
-            svg = participation_chart(entry.value.units, theme)
+            svg = participation_chart(entry.value.units, theme, width)
         elif name == "scores":
-            svg = score_distribution_chart(entry.value.summary, entry.value.max_score, theme)
+            svg = score_distribution_chart(entry.value.summary, entry.value.max_score, theme, width)
         else:
-            svg = daily_chart(entry.value, theme)
+            svg = daily_chart(entry.value, theme, width)
         with _SVGS_LOCK:
             _SVGS[key] = svg
             while len(_SVGS) > 128:
@@ -91,7 +94,7 @@ def svg_response(quiz_id: int, name: str, theme: str) -> Response:
 @bp.get("/quizzes/<int:quiz_id>/charts/<name>.svg")
 @roles_required()
 def chart(quiz_id: int, name: str):
-    return svg_response(board_quiz(quiz_id).id, name, request.args.get("theme", "light"))
+    return svg_response(board_quiz(quiz_id).id, name, request.args.get("theme", "light"), request.args.get("w"))
 
 
 # ---------------------------------------------------------------- pages
