@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, request
 from werkzeug.exceptions import BadRequest
 
+from . import ui
 from .labels import QUIZ_STATUS_LABELS, ROLE_LABELS, STATUS_LABELS, TYPE_LABELS
 from .services.clock import to_campaign_tz
 
@@ -73,6 +74,7 @@ def refuse_nul_characters():
 
 def init_app(app) -> None:
     app.before_request(refuse_nul_characters)
+    ui.init_app(app)  # navigation, quiz status labels, favicon
 
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_duration, "duration")

@@ -63,6 +63,7 @@ def attempt_json(attempt: Attempt, now: datetime) -> dict:
                     for display, canonical in enumerate(item.option_order)
                 ],
                 "selected": list(answers[item.question_id].selected) if item.question_id in answers else [],
+                "marked": bool(item.is_marked),
             }
             for item in attempt.questions
         ],

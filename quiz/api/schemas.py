@@ -215,6 +215,8 @@ class AttemptQuestionOut(Schema):
     points = Integer(required=True)
     options = List(Nested(OptionOut), required=True)
     selected = List(Integer(), required=True)
+    #: 标记 (PUT /attempts/{id}/marks/{question_id})
+    marked = Boolean(required=True)
 
 
 class ReviewOut(Schema):

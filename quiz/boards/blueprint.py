@@ -45,6 +45,8 @@ def _set_up(state) -> None:
     #: how often the big screen fetches new figures, and how long each of its pages stays up
     app.config.setdefault("BOARD_DISPLAY_REFRESH_SECONDS", int(env.get("BOARD_DISPLAY_REFRESH_SECONDS", 15)))
     app.config.setdefault("BOARD_DISPLAY_SLIDE_SECONDS", int(env.get("BOARD_DISPLAY_SLIDE_SECONDS", 12)))
+    #: how long a board page waits for a refresh in progress, so its first view after a change shows it
+    app.config.setdefault("BOARD_PAGE_FRESH_WAIT_SECONDS", float(env.get("BOARD_PAGE_FRESH_WAIT_SECONDS", 1.0)))
     #: refresh stale boards in a background thread (off in tests unless a test turns it on)
     app.config.setdefault("BOARD_BACKGROUND_REFRESH", env.get("BOARD_BACKGROUND_REFRESH", "1") != "0"
                           and not app.testing)
@@ -66,3 +68,7 @@ def _set_up(state) -> None:
 def board_cache() -> BoardCache:
     return current_app.extensions["board_cache"]
 
+
+def page_wait() -> float:
+    """How long a board page a person opens waits for a refresh in progress (see BoardCache.get)."""
+    return current_app.config["BOARD_PAGE_FRESH_WAIT_SECONDS"]

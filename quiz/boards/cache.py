@@ -309,8 +309,14 @@ class BoardCache:
             self.store.put(key, entry)
         return entry
 
-    def get(self, key: str, version: int, compute: Callable[[], Any], codec: Codec = IDENTITY) -> Entry:
-        """The entry for ``key`` at ``version``: cached if fresh, else recomputed by one request only."""
+    def get(self, key: str, version: int, compute: Callable[[], Any], codec: Codec = IDENTITY,
+            wait_fresh: float = 0.0) -> Entry:
+        """The entry for ``key`` at ``version``: cached if fresh, else recomputed by one request only.
+
+        ``wait_fresh``: a page a person opens waits up to this many seconds for the
+        recompute another request or the background refresh is doing, so that its first
+        view after a change already shows it (a slow recompute still serves the stale
+        entry once the wait is over).  Polling screens leave it at 0."""
         local = self.peek(key)
         if self.is_fresh(local, version):
             return local
@@ -320,14 +326,16 @@ class BoardCache:
         stale = remote or local
         token = self.store.try_lock(key)
         if token is None and stale is not None:
-            return stale  # someone else is recomputing: serve what we have meanwhile
+            # someone else is recomputing: serve what we have meanwhile
+            return self._await_fresh(key, version, codec, wait_fresh) or stale
         if token is None:
             token = self._wait_for(key, version, codec)
             if isinstance(token, Entry):
                 return token
         if stale is not None and self.runner is not None and token is not None:
             self.runner(lambda: self._refresh(key, version, compute, codec, token))
-            return stale  # refreshed in the background; this request does not wait
+            # refreshed in the background; this request waits at most wait_fresh for it
+            return self._await_fresh(key, version, codec, wait_fresh) or stale
         try:
             # Double-checked: the previous lock holder may have just stored it.
             current = self._remote(key, codec) if self.store.shared else self.store.get(key)
@@ -348,6 +356,19 @@ class BoardCache:
             log.exception("board cache: background refresh of %s failed", key)
         finally:
             self.store.unlock(key, token)
+
+    def _await_fresh(self, key: str, version: int, codec: Codec, seconds: float) -> Entry | None:
+        """The entry at ``version`` once another thread or process has stored it, or None
+        after ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while seconds > 0:
+            entry = self._remote(key, codec) if self.store.shared else self.store.get(key)
+            if self.is_fresh(entry, version):
+                return entry
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.01)
+        return None
 
     def _wait_for(self, key: str, version: int, codec: Codec) -> Entry | str | None:
         """Nothing to serve yet: wait until the lock holder stores the entry, or take the lock."""
@@ -436,20 +457,22 @@ def _quiz(quiz_id: int) -> Quiz:
     return db.session.get(Quiz, quiz_id)
 
 
-def cached_units(cache: BoardCache, quiz_id: int, now: datetime) -> Entry:
+def cached_units(cache: BoardCache, quiz_id: int, now: datetime, wait_fresh: float = 0.0) -> Entry:
     """The unit board and contest summary (``entry.value`` is a Standings without users)."""
     return cache.get(f"{quiz_id}:units", cache.version(quiz_id),
-                     lambda: rankings.get_standings(_quiz(quiz_id), now, units=True, users=False), STANDINGS)
+                     lambda: rankings.get_standings(_quiz(quiz_id), now, units=True, users=False), STANDINGS,
+                     wait_fresh)
 
 
-def cached_users(cache: BoardCache, quiz_id: int, now: datetime) -> Entry:
+def cached_users(cache: BoardCache, quiz_id: int, now: datetime, wait_fresh: float = 0.0) -> Entry:
     """The individual board (``entry.value`` is a Standings with users, without units)."""
     return cache.get(f"{quiz_id}:users", cache.version(quiz_id),
-                     lambda: rankings.get_standings(_quiz(quiz_id), now, units=False, users=True), STANDINGS)
+                     lambda: rankings.get_standings(_quiz(quiz_id), now, units=False, users=True), STANDINGS,
+                     wait_fresh)
 
 
-def cached_trend(cache: BoardCache, quiz_id: int, now: datetime) -> Entry:
+def cached_trend(cache: BoardCache, quiz_id: int, now: datetime, wait_fresh: float = 0.0) -> Entry:
     """The daily participation (``entry.value`` is a list of TrendDay)."""
-    headcount = cached_units(cache, quiz_id, now).value.summary.headcount
+    headcount = cached_units(cache, quiz_id, now, wait_fresh).value.summary.headcount
     return cache.get(f"{quiz_id}:trend", cache.version(quiz_id),
-                     lambda: rankings.participation_trend(_quiz(quiz_id), now, headcount), TREND)
+                     lambda: rankings.participation_trend(_quiz(quiz_id), now, headcount), TREND, wait_fresh)

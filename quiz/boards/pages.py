@@ -16,7 +16,7 @@ from ..models import RANKING_METRIC_LABELS, RANKING_METRICS, Quiz
 from ..services import quizzes
 from .cache import Entry, cached_trend, cached_units
 from .links import quiz_display_links
-from .charts import CHART_NAMES, daily_chart, participation_chart, score_distribution_chart
+from .charts import CHART_NAMES, chart_width, daily_chart, participation_chart, score_distribution_chart
 from ..services.clock import now_utc
 from .blueprint import board_cache
 
@@ -51,21 +51,22 @@ def chart_stamp(quiz_id: int) -> str:
     return f"{units.version}-{int(units.computed_at)}"
 
 
-def svg_response(quiz_id: int, name: str, theme: str) -> Response:
-    """A chart as SVG, rendered once per cache entry and theme."""
+def svg_response(quiz_id: int, name: str, theme: str, width=None) -> Response:
+    """A chart as SVG, rendered once per cache entry, theme and width (``?w=``, see CHART_WIDTHS)."""
     if name not in CHART_NAMES:
         abort(404)
     theme = "dark" if theme == "dark" else "light"
+    width = chart_width(theme, width)
     entry = chart_entry(quiz_id, name)
-    key = (quiz_id, name, theme, entry.version, entry.computed_at)
+    key = (quiz_id, name, theme, width, entry.version, entry.computed_at)
     svg = _SVGS.get(key)
     if svg is None:
         if name == "participation":
-            svg = participation_chart(entry.value.units, theme)
+            svg = participation_chart(entry.value.units, theme, width)
         elif name == "scores":
-            svg = score_distribution_chart(entry.value.summary, entry.value.max_score, theme)
+            svg = score_distribution_chart(entry.value.summary, entry.value.max_score, theme, width)
         else:
-            svg = daily_chart(entry.value, theme)
+            svg = daily_chart(entry.value, theme, width)
         with _SVGS_LOCK:
             _SVGS[key] = svg
             while len(_SVGS) > 128:

@@ -15,7 +15,7 @@ from .cache import cached_trend, cached_units, cached_users, mark_board_changed
 from .charts import band_labels
 from ..services.clock import now_utc
 from . import display  # noqa: F401  (the big-screen views register on bp too)
-from .blueprint import board_cache, bp
+from .blueprint import board_cache, bp, page_wait
 from .pages import MetricForm, board_quiz, chart_stamp, metric_label, render_settings, svg_response
 from .exports import boards_workbook, summary_workbook
 from .presenters import board_users, ranking_rules
@@ -27,7 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.get("/quizzes/<int:quiz_id>/charts/<name>.svg")
 @roles_required()
 def chart(quiz_id: int, name: str):
-    return svg_response(board_quiz(quiz_id).id, name, request.args.get("theme", "light"))
+    return svg_response(board_quiz(quiz_id).id, name, request.args.get("theme", "light"), request.args.get("w"))
 
 
 # ---------------------------------------------------------------- pages
@@ -51,7 +51,7 @@ def index():
 def units(quiz_id: int):
     """The unit board: the signed-in user's unit highlighted, with the contest's charts."""
     quiz = board_quiz(quiz_id)
-    entry = cached_units(board_cache(), quiz.id, now_utc())
+    entry = cached_units(board_cache(), quiz.id, now_utc(), page_wait())
     return render_template(
         "boards/units.html",
         quiz=quiz,
@@ -82,8 +82,8 @@ def users(quiz_id: int):
     """The individual board: the whole contest or one unit, 50 a page, the signed-in user highlighted."""
     quiz = board_quiz(quiz_id)
     cache, now = board_cache(), now_utc()
-    standings = cached_users(cache, quiz.id, now).value
-    unit_board = cached_units(cache, quiz.id, now).value
+    standings = cached_users(cache, quiz.id, now, page_wait()).value
+    unit_board = cached_units(cache, quiz.id, now, page_wait()).value
     unit_id = _unit_filter(request.args.get("unit"))
     unit = unit_board.unit(unit_id) if unit_id is not None else None
     if unit_id is not None and unit is None:
@@ -115,8 +115,8 @@ def print_view(quiz_id: int):
     """Both boards on a print-friendly page (the individual board's first ``top`` rows)."""
     quiz = board_quiz(quiz_id)
     cache, now = board_cache(), now_utc()
-    unit_board = cached_units(cache, quiz.id, now).value
-    standings = cached_users(cache, quiz.id, now).value
+    unit_board = cached_units(cache, quiz.id, now, page_wait()).value
+    standings = cached_users(cache, quiz.id, now, page_wait()).value
     top = min(max(request.args.get("top", 100, type=int) or 100, 10), 1000)
     return render_template(
         "boards/print.html",
@@ -137,8 +137,8 @@ def summary(quiz_id: int):
     """活动总结: the contest's overall figures, per-unit participation and ranking, with the charts."""
     quiz = board_quiz(quiz_id)
     cache, now = board_cache(), now_utc()
-    unit_board = cached_units(cache, quiz.id, now).value
-    trend = cached_trend(cache, quiz.id, now).value
+    unit_board = cached_units(cache, quiz.id, now, page_wait()).value
+    trend = cached_trend(cache, quiz.id, now, page_wait()).value
     return render_template(
         "boards/summary.html",
         quiz=quiz,

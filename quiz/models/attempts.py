@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    false,
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
@@ -141,6 +142,8 @@ class AttemptQuestion(db.Model):
     option_order: Mapped[list[int]] = mapped_column(JSON)
     explanation: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
+    #: 标记: the taker flagged the question to come back to (quiz/services/marks.py)
+    is_marked: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     attempt: Mapped[Attempt] = relationship(back_populates="questions")
 

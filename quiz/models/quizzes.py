@@ -14,6 +14,9 @@ REVIEW_POLICIES = ("immediate", "after_close", "never")
 #: "contest": a quiz of the campaign (lists, boards, certificates); "level": one level of a 闯关 series
 QUIZ_KINDS = ("contest", "level")
 SCORING_POLICIES = ("all_or_nothing", "partial")
+#: how the attempt page shows the questions by default (the taker may switch):
+#: "list" all on one page, "single" one question per screen with 上一题/下一题
+DISPLAY_MODES = ("list", "single")
 #: The longest time limit a quiz may have.  A quiz with it counts as untimed: a 闯关 level
 #: "without a time limit" runs for a day, and its page shows no countdown.
 MAX_TIME_LIMIT_SECONDS = 24 * 3600
@@ -54,6 +57,8 @@ class Quiz(db.Model):
     #: the quiz this one is a new version of (indexed, deliberately without a foreign key:
     #: SQLite could only add one by rebuilding the quiz table)
     previous_version_id: Mapped[int | None] = mapped_column(index=True)
+    #: the attempt page's default layout, one of DISPLAY_MODES (quiz/services/quiz_display.py)
+    display_mode: Mapped[str] = mapped_column(String(16), default="list", server_default="list")
 
     rules: Mapped[list["QuizRule"]] = relationship(
         back_populates="quiz", order_by="QuizRule.position", cascade="all, delete-orphan"

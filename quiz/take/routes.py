@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -14,8 +14,10 @@ from ..services import attempts, quizzes
 from ..services.clock import now_utc
 from ..services.quizzes import quiz_max_score
 from ..training.overview import overview
+from . import share  # noqa: F401  (the share card's views register on bp too)
+from .blueprint import bp
+from .result_page import result_context
 
-bp = Blueprint("take", __name__)
 
 
 def _own_attempt_finalizing(attempt_id: int):
@@ -119,6 +121,8 @@ def result(attempt_id: int):
         quiz=quiz,
         review_allowed=review_allowed,
         items=attempts.review_items(attempt) if review_allowed else [],
+        form=ActionForm(),
+        **result_context(attempt, quiz, current_user, now),  # rank, next attempt, share card
     )
 
 

@@ -41,6 +41,7 @@ from question_bank.model import (
 
 from ..forms import ActionForm, BaseForm, ChineseMeta  # noqa: F401  (ActionForm: for the trainer views)
 from ..services.grading import TYPE_LABELS
+from ..services.quiz_display import DISPLAY_MODE_LABELS  # contest UI: the attempt page's default layout
 
 TYPE_CHOICES = TYPE_LABELS
 DIFFICULTY_CHOICES = {1: "1 易", 2: "2 中", 3: "3 难"}
@@ -199,6 +200,7 @@ class QuizForm(BaseForm):
                                                            NumberRange(0, 100000, "及格分应为 0 或正数")])
     review_policy = SelectField("答案解析", choices=REVIEW_CHOICES, default="immediate")
     multiple_choice_scoring = SelectField("多选题计分", choices=SCORING_CHOICES, default="all_or_nothing")
+    display_mode = SelectField("答题页面（职工可自行切换）", choices=DISPLAY_MODE_LABELS, default="list")
     shuffle_questions = BooleanField("题目乱序", default=True)
     shuffle_options = BooleanField("选项乱序")
     fixed_questions = TextAreaField("固定题目编号（按出题顺序，用逗号或换行分隔）",

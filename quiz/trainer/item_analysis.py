@@ -1,13 +1,18 @@
 """Item analysis of a quiz's finalized attempts, per question.
 
-* Facility index P: the share of attempts that answered the question fully correctly.
+* Facility index P: the share of attempts that had the question and answered it fully
+  correctly (a blank counts as wrong, as in Moodle's facility index).
+* "难度过大" is judged on the attempts that answered the question: a question left blank
+  by takers who ran out of time is not thereby too hard, and one nobody answered gets no
+  difficulty verdict at all (it is listed as 无人作答 instead).
 * Discrimination index D = P(upper) - P(lower): attempts are ranked by their score
   (as a share of their maximum, ties broken by attempt id); the upper and lower groups
   are the top and bottom 27 % (at least one attempt each).  With random draws not every
   attempt has every question, so each P is taken over the group's attempts that had it.
 * Option distribution: how often each option was chosen, and how many left it blank.
 
-Questions with P < 0.2 or D < 0 are flagged for review.  Totals come from one SQL
+Questions whose answered takers got it right less than 20 % of the time, or with D < 0, are
+flagged for review.  Totals come from one SQL
 GROUP BY; the groups and the distributions are computed in Python.
 """
 
@@ -31,7 +36,7 @@ class ItemStats:
     stem: str
     options: list[str]
     correct: list[int]
-    #: attempts that had the question, answered it at all, and answered it fully correctly
+    #: attempts that had the question, answered it (chose at least one option), and answered it fully correctly
     attempts: int
     answered: int
     correct_count: int
@@ -44,10 +49,19 @@ class ItemStats:
     unanswered: int = 0
 
     @property
+    def answered_facility(self) -> float | None:
+        """The share right among the attempts that answered the question; None if none did."""
+        return self.correct_count / self.answered if self.answered else None
+
+    @property
+    def nobody_answered(self) -> bool:
+        return self.attempts > 0 and self.answered == 0
+
+    @property
     def flags(self) -> list[str]:
         reasons = []
-        if self.facility < LOW_FACILITY:
-            reasons.append("难度过大（答对率低于 20%）")
+        if self.answered_facility is not None and self.answered_facility < LOW_FACILITY:
+            reasons.append("难度过大（作答者答对率低于 20%）")
         if self.discrimination is not None and self.discrimination < 0:
             reasons.append("区分度为负（低分组答对率高于高分组）")
         return reasons
@@ -168,7 +182,8 @@ def analyze_quiz(quiz: Quiz) -> ItemAnalysis:
                 options=list(snapshot.options),
                 correct=list(snapshot.correct),
                 attempts=attempts,
-                answered=answered,
+                # an answer row with no option chosen (a cleared multiple choice) is a blank
+                answered=attempts - blanks.get(question_id, 0),
                 correct_count=int(correct or 0),
                 facility=(correct or 0) / attempts,
                 discrimination=discrimination,

@@ -14,6 +14,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import STAFF_ROLES, Question, Quiz
 from . import quiz_builder
+from ..services import quiz_display
 from ..services import quizzes as quiz_service
 from ..services.clock import in_campaign_tz_if_naive, now_utc, to_campaign_tz
 from .question_admin import category_choices
@@ -59,6 +60,7 @@ def _fill_from_quiz(form: QuizForm, quiz: Quiz) -> None:
     form.multiple_choice_scoring.data = quiz.multiple_choice_scoring
     form.shuffle_questions.data = quiz.shuffle_questions
     form.shuffle_options.data = quiz.shuffle_options
+    form.display_mode.data = quiz.display_mode
     pinned = [rule for rule in quiz.rules if rule.question_id is not None]
     form.fixed_questions.data = ", ".join(str(rule.question_id) for rule in pinned)
     pinned_points = {rule.points for rule in pinned}
@@ -187,9 +189,12 @@ def _save(form: QuizForm, quiz: Quiz | None):
         with atomic():
             if quiz is None:
                 quiz = quiz_service.create_quiz(settings, specs, current_user, now_utc(), is_published=False)
+                quiz_display.set_display_mode(quiz, form.display_mode.data, current_user, now_utc())
                 message = "已保存测验（未发布）。检查无误后请点击“发布”。"
             else:
                 changes = quiz_builder.update_quiz(quiz, settings, specs, current_user, now_utc())
+                if quiz_display.set_display_mode(quiz, form.display_mode.data, current_user, now_utc()):
+                    changes = changes or {"display_mode": True}
                 message = "已保存修改" if changes else "没有需要保存的修改"
     except DomainError as error:
         general: list[str] = []

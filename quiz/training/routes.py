@@ -32,6 +32,7 @@ from ..services.questions import category_counts
 from ..services.quizzes import RuleSpec
 from . import cli, verify  # noqa: F401  (the CLI commands and the public verify page)
 from .blueprint import bp, verify_bp  # noqa: F401  (verify_bp: registered by create_app)
+from ..services.notebook_choices import last_wrong_choices
 from .overview import overview
 from .verify import certificate_secret
 from .forms import (
@@ -166,9 +167,11 @@ def notebook_view():
     form.category_id.choices = [(0, "全部错题")] + [(cid, f"{name}（{n} 题）") for cid, name, n in counts]
     if category_id:
         form.category_id.data = category_id
+    items = notebook.active_entries(current_user, category_id)
     return render_template(
         "training/notebook.html",
-        items=notebook.active_entries(current_user, category_id),
+        items=items,
+        choices=last_wrong_choices(current_user, [it.question.id for it in items]),  # the employee's last wrong choice
         counts=counts,
         category_id=category_id,
         total=notebook.active_count(current_user),

@@ -4,6 +4,12 @@
  *   a failed save is retried until it succeeds or the server says time is up.
  * - The countdown shows the server's deadline: it is re-synced from every save
  *   response, so a sleeping phone or a throttled tab cannot stretch the time.
+ *   At 5 and at 1 minute left a warning shows and is announced once to screen readers
+ *   (a live region of its own: the ticking countdown is not one).
+ * - 答题卡: every question's number with its state (answered, unanswered, marked);
+ *   a number goes to its question.  标记 is kept with the attempt on the server.
+ * - Two layouts: all questions on one page, or one per screen with 上一题/下一题 and
+ *   swipes; the quiz sets the default, the taker's switch is remembered per quiz.
  * - Leaving the page (tab or app switch) is counted as evidence for trainers.
  */
 (function () {
@@ -17,14 +23,23 @@
   var countdown = document.getElementById("countdown");
   var saveStatus = document.getElementById("save-status");
   var answeredCount = document.getElementById("answered-count");
+  var markedCount = document.getElementById("marked-count");
   var deadline = Date.now() + Number(root.dataset.secondsLeft) * 1000;
+  var cards = Array.prototype.slice.call(document.querySelectorAll(".question-card"));
+  var gridLinks = Array.prototype.slice.call(document.querySelectorAll("#answer-card-grid .card-num"));
   var pending = {};       // question id -> latest selection waiting to be saved
   var inFlight = {};      // question id -> true while a request is running
   var finished = false;
 
+  function store(kind) {
+    try { return kind === "session" ? window.sessionStorage : window.localStorage; } catch (e) { return null; }
+  }
+  function load(kind, key) { var s = store(kind); try { return s ? s.getItem(key) : null; } catch (e) { return null; } }
+  function keep(kind, key, value) { var s = store(kind); try { if (s) { s.setItem(key, value); } } catch (e) { /* full or private */ } }
+
   function setStatus(text, kind) {
     saveStatus.textContent = text;
-    saveStatus.className = "save-status " + (kind || "");
+    saveStatus.className = "save-status text-end " + (kind || "");
   }
 
   function syncDeadline(secondsLeft) { deadline = Date.now() + secondsLeft * 1000; }
@@ -51,24 +66,53 @@
     });
   }
 
+  function withBody(response) {
+    return response.json().catch(function () { return {}; }).then(function (body) { return { response: response, body: body }; });
+  }
+
+  function cardOf(questionId) {
+    return document.querySelector('.question-card[data-question-id="' + questionId + '"]');
+  }
+
   function selectionOf(fieldset) {
     var ids = [];
     fieldset.querySelectorAll("input:checked").forEach(function (input) { ids.push(Number(input.value)); });
     return ids.sort(function (a, b) { return a - b; });
   }
 
-  function updateAnsweredCount() {
-    var n = 0;
-    document.querySelectorAll(".question-card").forEach(function (fs) { if (fs.querySelector("input:checked")) { n += 1; } });
-    answeredCount.textContent = n;
-    return n;
+  function isAnswered(card) { return !!card.querySelector("input:checked"); }
+  function isMarked(card) { return card.classList.contains("is-marked"); }
+
+  // ------------------------------------------------------------ 答题卡 and counts
+
+  function refreshCardState(card) {
+    var link = gridLinks[Number(card.dataset.index)];
+    if (!link) { return; }
+    var answered = isAnswered(card), marked = isMarked(card);
+    link.classList.toggle("is-answered", answered);
+    link.classList.toggle("is-marked", marked);
+    link.setAttribute("aria-label", "第 " + card.dataset.number + " 题，" + (answered ? "已答" : "未答") + (marked ? "，已标记" : ""));
+  }
+
+  function updateCounts() {
+    var answered = 0, marked = 0;
+    cards.forEach(function (card) {
+      if (isAnswered(card)) { answered += 1; }
+      if (isMarked(card)) { marked += 1; }
+    });
+    answeredCount.textContent = answered;
+    markedCount.textContent = marked;
+    document.querySelectorAll("[data-answered]").forEach(function (el) { el.textContent = answered; });
+    return answered;
   }
 
   function questionState(questionId, text, kind) {
-    var fs = document.querySelector('.question-card[data-question-id="' + questionId + '"]');
+    var fs = cardOf(questionId);
     var el = fs && fs.querySelector(".question-save-state");
     if (el) { el.textContent = text; el.className = "small question-save-state " + (kind || "text-muted"); }
   }
+
+  // ------------------------------------------------------------ saving answers
 
   function save(questionId, attemptNo) {
     if (inFlight[questionId] || finished) { return; }
@@ -77,9 +121,7 @@
     inFlight[questionId] = true;
     setStatus("正在保存…", "pending");
     api("PUT", apiBase + "/answers/" + questionId, { selected: selected })
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (body) { return { response: response, body: body }; });
-      })
+      .then(withBody)
       .then(function (res) {
         inFlight[questionId] = false;
         if (res.response.ok) {
@@ -109,11 +151,12 @@
     setTimeout(function () { save(questionId, (attemptNo || 0) + 1); }, delay);
   }
 
-  document.querySelectorAll(".question-card").forEach(function (fieldset) {
+  cards.forEach(function (fieldset) {
     fieldset.addEventListener("change", function () {
       var questionId = fieldset.dataset.questionId;
       pending[questionId] = selectionOf(fieldset);
-      updateAnsweredCount();
+      refreshCardState(fieldset);
+      updateCounts();
       save(questionId, 0);
     });
   });
@@ -121,7 +164,195 @@
   // Retry everything pending as soon as the network is back.
   window.addEventListener("online", function () { Object.keys(pending).forEach(function (q) { save(q, 0); }); });
 
+  // ------------------------------------------------------------ 标记
+
+  function showMark(card, marked) {
+    card.classList.toggle("is-marked", marked);
+    var button = card.querySelector("[data-mark]");
+    button.setAttribute("aria-pressed", marked ? "true" : "false");
+    button.querySelector(".mark-text").textContent = marked ? "已标记" : "标记";
+    refreshCardState(card);
+    updateCounts();
+  }
+
+  function setMark(card, marked, attemptNo) {
+    var questionId = card.dataset.questionId;
+    showMark(card, marked);
+    card.dataset.markWanted = marked ? "1" : "0";
+    api("PUT", apiBase + "/marks/" + questionId, { marked: marked })
+      .then(withBody)
+      .then(function (res) {
+        if (card.dataset.markWanted !== (marked ? "1" : "0")) { return; }  // a newer click won
+        if (res.response.ok) { showMark(card, res.body.marked); return; }
+        if (res.response.status === 409) { setStatus("答题时间已到，正在交卷…", "error"); goToResult(); return; }
+        if (res.response.status === 400 && (attemptNo || 0) < 2) {
+          return refreshCsrf().then(function () { setMark(card, marked, (attemptNo || 0) + 1); });
+        }
+        showMark(card, !marked);
+        questionState(questionId, (res.body && res.body.message) || "标记未保存，请重试", "error");
+      })
+      .catch(function () {
+        if (card.dataset.markWanted !== (marked ? "1" : "0")) { return; }
+        showMark(card, !marked);
+        questionState(questionId, "网络异常，标记未保存，请重试", "error");
+      });
+  }
+
+  cards.forEach(function (card) {
+    card.querySelector("[data-mark]").addEventListener("click", function () { setMark(card, !isMarked(card), 0); });
+  });
+
+  // ------------------------------------------------------------ layout: list or one per screen
+
+  var modeKey = "anquan.viewMode.quiz." + root.dataset.quizId;
+  var positionKey = "anquan.attempt." + root.dataset.attemptId + ".position";
+  var mode = load("local", modeKey) || root.dataset.defaultMode || "list";
+  var current = 0;
+  var prevButton = document.getElementById("prev-question");
+  var nextButton = document.getElementById("next-question");
+  var positionLabel = document.getElementById("position-label");
+
+  function indexFromHash() {
+    var match = /^#q-(\d+)$/.exec(window.location.hash || "");
+    if (!match) { return null; }
+    var index = Number(match[1]) - 1;
+    return index >= 0 && index < cards.length ? index : null;
+  }
+
+  function showCurrent() {
+    cards.forEach(function (card, i) { card.classList.toggle("is-current", i === current); });
+    gridLinks.forEach(function (link, i) {
+      if (i === current && mode === "single") { link.setAttribute("aria-current", "step"); } else { link.removeAttribute("aria-current"); }
+    });
+    prevButton.disabled = current <= 0;
+    nextButton.disabled = current >= cards.length - 1;
+    positionLabel.textContent = "第 " + (current + 1) + " / " + cards.length + " 题";
+  }
+
+  function goTo(index, options) {
+    options = options || {};
+    if (index < 0 || index >= cards.length) { return; }
+    current = index;
+    keep("session", positionKey, String(index));
+    showCurrent();
+    if (window.history && window.history.replaceState) { window.history.replaceState(null, "", "#q-" + (index + 1)); }
+    var card = cards[index];
+    if (mode === "single") {
+      window.scrollTo({ top: 0 });
+    } else {
+      card.scrollIntoView({ block: "start" });
+    }
+    if (options.focus !== false) { card.focus({ preventScroll: true }); }
+  }
+
+  function setMode(next, remember) {
+    mode = next === "single" ? "single" : "list";
+    root.classList.toggle("mode-single", mode === "single");
+    root.classList.toggle("mode-list", mode === "list");
+    document.querySelectorAll(".view-switch [data-mode]").forEach(function (button) {
+      button.setAttribute("aria-pressed", button.dataset.mode === mode ? "true" : "false");
+    });
+    if (remember) { keep("local", modeKey, mode); }
+    showCurrent();
+  }
+
+  document.querySelectorAll(".view-switch [data-mode]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      setMode(button.dataset.mode, true);
+      goTo(current, { focus: false });
+    });
+  });
+  prevButton.addEventListener("click", function () { goTo(current - 1, { focus: true }); });
+  nextButton.addEventListener("click", function () { goTo(current + 1, { focus: true }); });
+
+  // Swipes (one-question mode on touch screens): a mostly horizontal stroke of 60 px or more.
+  var touch = null;
+  var questions = document.getElementById("questions");
+  questions.addEventListener("touchstart", function (event) {
+    if (mode !== "single" || event.touches.length !== 1) { touch = null; return; }
+    touch = { x: event.touches[0].clientX, y: event.touches[0].clientY, t: Date.now() };
+  }, { passive: true });
+  questions.addEventListener("touchend", function (event) {
+    if (!touch || mode !== "single") { return; }
+    var t = event.changedTouches[0];
+    var dx = t.clientX - touch.x, dy = t.clientY - touch.y;
+    var quick = Date.now() - touch.t < 1000;
+    touch = null;
+    if (quick && Math.abs(dx) >= 60 && Math.abs(dx) > 2 * Math.abs(dy)) {
+      goTo(dx < 0 ? current + 1 : current - 1, { focus: true });
+    }
+  }, { passive: true });
+
+  // A number in the 答题卡 (or in the 交卷 dialog) goes to its question.
+  var answerCard = document.getElementById("answer-card");
+  function closeAnswerCard(then) {
+    var drawer = window.bootstrap && window.bootstrap.Offcanvas.getInstance(answerCard);
+    if (drawer && answerCard.classList.contains("show")) {
+      answerCard.addEventListener("hidden.bs.offcanvas", function once() {
+        answerCard.removeEventListener("hidden.bs.offcanvas", once);
+        then();
+      });
+      drawer.hide();
+    } else {
+      then();
+    }
+  }
+  gridLinks.forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var index = Number(link.dataset.index);
+      closeAnswerCard(function () { goTo(index, { focus: true }); });
+    });
+  });
+
+  var saved = indexFromHash();
+  if (saved === null) {
+    var remembered = Number(load("session", positionKey));
+    saved = remembered >= 0 && remembered < cards.length ? remembered : 0;
+  }
+  current = saved;
+  setMode(mode, false);
+  if (indexFromHash() !== null) { goTo(current, { focus: false }); }
+  window.addEventListener("hashchange", function () {
+    var index = indexFromHash();
+    if (index !== null && index !== current) { goTo(index, { focus: true }); }
+  });
+  cards.forEach(refreshCardState);
+  updateCounts();
+
+  // ------------------------------------------------------------ countdown and time warnings
+
   var untimed = root.dataset.untimed === "1";
+  var timeLimit = Number(root.dataset.timeLimit) || 0;
+  var timerBar = document.getElementById("timer-bar");
+  var warning = document.getElementById("time-warning");
+  var warningText = document.getElementById("time-warning-text");
+  var announcer = document.getElementById("time-announcer");
+  var WARNINGS = [
+    { seconds: 300, level: "warn-5", text: "剩余不足 5 分钟，请抓紧作答，交卷前可在答题卡中检查未答题目。" },
+    { seconds: 60, level: "warn-1", text: "剩余不足 1 分钟！时间到将自动交卷，已保存的答案都会计分。" }
+  ];
+  var announcedKey = "anquan.attempt." + root.dataset.attemptId + ".announced";
+  var announced = (load("session", announcedKey) || "").split(",");
+
+  function checkWarnings(left) {
+    var active = null;
+    WARNINGS.forEach(function (w) {
+      // A quiz shorter than the threshold does not warn about it from its first second.
+      if (timeLimit > w.seconds && left <= w.seconds) { active = w; }
+    });
+    timerBar.classList.toggle("warn-5", !!active && active.level === "warn-5");
+    timerBar.classList.toggle("warn-1", !!active && active.level === "warn-1");
+    if (!active) { warning.hidden = true; return; }
+    warning.hidden = false;
+    warning.className = "time-warning " + active.level;
+    warningText.textContent = active.text;
+    if (announced.indexOf(active.level) < 0) {
+      announced.push(active.level);
+      keep("session", announcedKey, announced.join(","));
+      announcer.textContent = active.text;
+    }
+  }
 
   function tick() {
     if (untimed) { return; }
@@ -129,6 +360,7 @@
     var m = Math.floor(left / 60), s = left % 60;
     countdown.textContent = (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
     countdown.classList.toggle("low", left <= 60);
+    checkWarnings(left);
     if (left <= 0) { setStatus("答题时间已到，正在交卷…", "error"); goToResult(); return; }
     setTimeout(tick, 500);
   }
@@ -159,13 +391,51 @@
     }
   });
 
+  // ------------------------------------------------------------ 交卷
+
   var modal = document.getElementById("submitModal");
+  function fillList(containerId, indexes) {
+    var container = document.getElementById(containerId);
+    var list = container.querySelector("[data-list]");
+    list.textContent = "";
+    indexes.forEach(function (index) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "#q-" + (index + 1);
+      link.className = "card-num" + (isAnswered(cards[index]) ? " is-answered" : "") + (isMarked(cards[index]) ? " is-marked" : "");
+      link.dataset.index = index;
+      link.textContent = String(index + 1);
+      link.setAttribute("aria-label", "第 " + (index + 1) + " 题");
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        var instance = window.bootstrap && window.bootstrap.Modal.getInstance(modal);
+        modal.addEventListener("hidden.bs.modal", function once() {
+          modal.removeEventListener("hidden.bs.modal", once);
+          goTo(index, { focus: true });
+        });
+        if (instance) { instance.hide(); }
+      });
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    container.querySelector("[data-count]").textContent = indexes.length;
+    container.hidden = indexes.length === 0;
+  }
+
   modal.addEventListener("show.bs.modal", function () {
-    var total = document.querySelectorAll(".question-card").length;
-    var unanswered = total - updateAnsweredCount();
-    var text = unanswered > 0 ? "还有 " + unanswered + " 题未作答。交卷后不能再修改答案，确定交卷吗？" : "全部题目已作答。交卷后不能再修改答案，确定交卷吗？";
+    var unanswered = [], marked = [];
+    cards.forEach(function (card, i) {
+      if (!isAnswered(card)) { unanswered.push(i); }
+      if (isMarked(card)) { marked.push(i); }
+    });
+    var text = unanswered.length > 0
+      ? "还有 " + unanswered.length + " 题未作答。交卷后不能再修改答案，确定交卷吗？"
+      : "全部题目已作答。交卷后不能再修改答案，确定交卷吗？";
+    if (marked.length > 0) { text += "另有 " + marked.length + " 题标记了待检查。"; }
     if (Object.keys(pending).length > 0) { text += "（有答案仍在保存中，请稍候再交卷）"; }
     document.getElementById("submit-summary").textContent = text;
+    fillList("submit-unanswered", unanswered);
+    fillList("submit-marked", marked);
   });
   // Submit only after every answer has reached the server (waits up to 10 s for slow saves).
   var submitForm = document.getElementById("submit-form");

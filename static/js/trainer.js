@@ -38,7 +38,10 @@
         var rest = input.name.replace(/^rules-\d+-/, "");
         input.name = "rules-" + index + "-" + rest;
         input.id = input.name;
+        if (input.dataset.labelName) { input.setAttribute("aria-label", "第" + (index + 1) + "条规则 " + input.dataset.labelName); }
       });
+      var remove = row.querySelector(".remove-rule");
+      if (remove) { remove.setAttribute("aria-label", "删除第" + (index + 1) + "条规则"); }
     });
   }
 
@@ -47,9 +50,14 @@
     addButton.addEventListener("click", function () {
       var rows = tbody.querySelectorAll("tr.rule-row");
       var copy = rows[rows.length - 1].cloneNode(true);
-      copy.querySelectorAll("input").forEach(function (input) { input.value = ""; input.classList.remove("is-invalid"); });
+      copy.querySelectorAll("input").forEach(function (input) {
+        input.value = "";
+        input.classList.remove("is-invalid");
+        input.removeAttribute("aria-invalid");
+        input.removeAttribute("aria-describedby");
+      });
       copy.querySelectorAll("select").forEach(function (select) { select.selectedIndex = 0; });
-      copy.querySelectorAll(".invalid-feedback").forEach(function (node) { node.remove(); });
+      copy.querySelectorAll("[id$='-error'], .invalid-feedback").forEach(function (node) { node.remove(); });
       copy.querySelector(".rule-available").textContent = "";
       tbody.appendChild(copy);
       renumber();

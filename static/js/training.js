@@ -27,3 +27,16 @@
     });
   });
 })();
+
+// The notebook: open or close every question at once.
+(function () {
+  "use strict";
+  var controls = document.getElementById("notebook-controls");
+  if (!controls) { return; }
+  controls.hidden = false;
+  function setAll(open) {
+    document.querySelectorAll("details.notebook-item").forEach(function (item) { item.open = open; });
+  }
+  controls.querySelector("[data-expand-all]").addEventListener("click", function () { setAll(true); });
+  controls.querySelector("[data-collapse-all]").addEventListener("click", function () { setAll(false); });
+})();
