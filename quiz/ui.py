@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import Blueprint, current_app, request
 
 from .auth_setup import public
 from .models import STAFF_ROLES
@@ -95,8 +95,13 @@ def favicon():
     return response
 
 
+#: A plain Flask blueprint: the favicon is no part of the API's OpenAPI document.
+bp = Blueprint("ui", __name__)
+bp.add_url_rule("/favicon.ico", "favicon", favicon)
+
+
 def init_app(app) -> None:
-    app.add_url_rule("/favicon.ico", "favicon", favicon)
+    app.register_blueprint(bp)
 
     @app.context_processor
     def _navigation():

@@ -20,7 +20,7 @@ PUBLIC_ENDPOINTS = {
     "ops.healthz",              # load balancers
     "openapi.spec",             # the API's own documentation
     "api.create_token",         # exchanging a password for a token
-    "favicon",                  # /favicon.ico, asked for by browsers on their own
+    "ui.favicon",               # /favicon.ico, asked for by browsers on their own
 }
 #: Public too, but found by their @public marker: the certificate check and the big-screen link.
 MARKED_PUBLIC_PREFIXES = ("verify.", "boards.display", "boards.public", "training.verify")
