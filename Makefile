@@ -42,8 +42,13 @@ browser:
 			poppler-utils >/dev/null) \
 		|| echo "chromium or poppler-utils not installed: those tests will be skipped"; }
 
+## axe-core for the accessibility checks of the browser tests, pinned by package-lock.json
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null && npm ci --no-audit --no-fund --silent || echo "npm not found: the accessibility checks will be skipped"
+
 ## All tests: on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set or a local server answers
-test: install browser
+test: install browser $(AXE)
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 		echo "== again on PostgreSQL ($(TEST_DATABASE_URL))"; \

@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 
 from .model import FileRejected, ParseResult, QuestionRecord, RowError
-from .parsing import normalize_stem, parse_question_file
+from .parsing import duplicate_key, parse_question_file
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -36,13 +36,13 @@ def builtin_bank_paths(directory: Path | None = None) -> list[Path]:
 
 
 def load_builtin_bank(directory: Path | None = None) -> ParseResult:
-    """Parse every bank file; a question repeated in a later file is an error there.
+    """Parse every bank file; a question repeated in a later file (same ``duplicate_key``) is an error there.
 
     A file that is rejected as a whole becomes one error with row 0, so one
     broken file does not hide the problems in the others.
     """
     result = ParseResult()
-    first_seen: dict[tuple[str, str], QuestionRecord] = {}
+    first_seen: dict[str, QuestionRecord] = {}
     for path in builtin_bank_paths(directory):
         name = path.name
         try:
@@ -51,9 +51,15 @@ def load_builtin_bank(directory: Path | None = None) -> ParseResult:
             result.errors.append(_file_error(name, 0, "", exc.message))
             continue
         result.errors.extend(_file_error(name, e.row, e.column, e.message) for e in parsed.errors)
+        # The shipped bank must be clean: a repeat inside a file is an error here, not a skip.
+        result.errors.extend(_file_error(name, d.row, "题干", f"与第{d.first_row}行重复") for d in parsed.duplicates)
+        duplicate_rows = {d.row for d in parsed.duplicates}
+        result.warnings.extend(
+            _file_error(name, w.row, w.column, w.message) for w in parsed.warnings if w.row not in duplicate_rows
+        )
         for record in parsed.records:
             record = dataclasses.replace(record, file=name)
-            earlier = first_seen.setdefault((record.type, normalize_stem(record.stem)), record)
+            earlier = first_seen.setdefault(duplicate_key(record), record)
             if earlier is not record:
                 message = f"与{earlier.file}第{earlier.row}行重复"
                 result.errors.append(_file_error(name, record.row, "题干", message))

@@ -19,8 +19,9 @@ _ESCAPE_PREFIX = "'"
 #: Control characters that are not allowed in XML (and so not in .xlsx cells).
 ILLEGAL_CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-# Whitespace, plus zero-width characters and stray BOMs that survive str.strip().
-_EDGE_BLANKS_RE = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
+# Whitespace (what str.isspace() and regex \s call whitespace), plus zero-width characters and
+# stray BOMs that survive str.strip(); as a strip() argument, which is much faster than a regex.
+_EDGE_BLANKS = "".join(chr(code) for code in range(0x3001) if chr(code).isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
 
 
 def _starts_with_trigger(text: str) -> bool:
@@ -56,9 +57,13 @@ def clean_cell_text(text: str) -> str:
     Full-width spaces, non-breaking spaces and zero-width characters count as
     whitespace here, since trainers paste text from Word and web pages.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = ILLEGAL_CONTROL_CHARS_RE.sub("", text)
-    return _EDGE_BLANKS_RE.sub("", text)
+    if not text:
+        return text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isprintable():  # a cheap test before the regex: most cells have no control characters
+        text = ILLEGAL_CONTROL_CHARS_RE.sub("", text)
+    return text.strip(_EDGE_BLANKS)
 
 
 def cell_value_to_text(value: Any) -> str:

@@ -29,6 +29,8 @@ from .model import (
     REQUIRED_HEADERS,
     TEMPLATE_HEADERS,
     TRUE_FALSE_OPTIONS,
+    ParseResult,
+    ProblemRow,
     QuestionRecord,
 )
 from .parsing import answer_letters
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 QUESTION_SHEET_TITLE = "题库"
+PROBLEM_SHEET_TITLE = "有问题的行"
+#: The column added to every row of ``problem_rows_xlsx``.
+REASON_HEADER = "错误原因"
 INSTRUCTIONS_SHEET_TITLE = "填写说明"
 
 _COLUMN_WIDTHS = {"题型": 8, "题干": 48, "答案": 8, "解析": 36, "分类": 14, "难度": 6, "分值": 6, "出处": 24}
@@ -126,9 +131,10 @@ _GENERAL_NOTES: tuple[str, ...] = (
     "从第二行开始每行填写一道题；空行会被自动跳过。",
     "示例中的两道题仅供参考，上传前请删除或替换为实际题目。",
     "请不要在单元格中使用公式；如需引用其他单元格的内容，请先“选择性粘贴为数值”。",
-    f"文件支持 .xlsx 或 .csv 格式，大小不超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，每个文件最多 {MAX_ROWS} 道题。",
-    "CSV 文件请在 Excel 中选择“CSV UTF-8(逗号分隔)”格式保存。",
-    "系统只读取第一个工作表，本说明页不会被导入。",
+    f"文件支持 .xlsx、.xls、.csv、.txt 或 Word(.docx) 格式，大小不超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，"
+    f"每个文件最多 {MAX_ROWS} 道题。",
+    "表头可以写成其他系统的常用名称（如“试题内容”“正确答案”“选项一”），列的顺序随意；表头上方的标题行会被跳过。",
+    "每个工作表都会被读取（本说明页没有题目表头，不会被导入）。",
 )
 
 
@@ -167,6 +173,38 @@ def template_xlsx() -> bytes:
     type_column = column_letter(TEMPLATE_HEADERS.index("题型") + 1)
     type_choices.add(f"{type_column}2:{type_column}{MAX_ROWS + 1}")
     _write_instructions_sheet(workbook.create_sheet(INSTRUCTIONS_SHEET_TITLE))
+    return _workbook_bytes(workbook)
+
+
+def problem_rows_xlsx(problems: ParseResult | Iterable[ProblemRow]) -> bytes:
+    """The rows with errors, as they were, each with an added 错误原因 column, to fix and re-upload.
+
+    Rows keep their own header (a file with several sections gets each header again above
+    its rows), so the importer reads the workbook back the same way.  The reason names the
+    original sheet and row.  Every cell goes through ``safe_cell``.
+    """
+    rows = problems.problem_rows if isinstance(problems, ParseResult) else list(problems)
+    workbook = _xl().Workbook()
+    sheet = workbook.active
+    sheet.title = PROBLEM_SHEET_TITLE
+    current_header: tuple[str, ...] | None = None
+    for problem in rows:
+        if problem.header != current_header:
+            current_header = problem.header
+            header = [*problem.header, REASON_HEADER]
+            sheet.append([_xlsx_value(value) for value in header])
+            for index in range(1, len(header) + 1):
+                cell = sheet.cell(row=sheet.max_row, column=index)
+                cell.font = _xl().header_font
+                cell.fill = _xl().required_fill if index == len(header) else _xl().optional_fill
+        cells = list(problem.cells[: len(problem.header)])
+        cells += [""] * (len(problem.header) - len(cells))
+        where = f"原“{problem.sheet}”第{problem.row}行" if problem.sheet else f"原第{problem.row}行"
+        reason = f"（{where}）" + "；".join(problem.reasons)
+        sheet.append([_xlsx_value(value) for value in [*cells, reason]])
+    if current_header is not None:
+        sheet.column_dimensions[column_letter(len(current_header) + 1)].width = 60
+        sheet.freeze_panes = "A2"
     return _workbook_bytes(workbook)
 
 

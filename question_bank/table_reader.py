@@ -252,10 +252,17 @@ def _raw_cell(cell) -> RawCell:
 
 
 def _inspect_archive(data: bytes) -> None:
-    """Reject zip bombs, oversized archives and non-workbook zips before openpyxl runs.
+    """Reject zip bombs, oversized archives and non-workbook zips before openpyxl runs."""
+    if not inspect_zip(data) & _WORKBOOK_CONTENT_TYPES:
+        raise FileRejected("unsupported_type", _UNSUPPORTED_MESSAGE)
+
+
+def inspect_zip(data: bytes, corrupt_message: str = _CORRUPT_XLSX_MESSAGE) -> frozenset[str]:
+    """Vet an Office zip (members, total size, compression ratio) and return its declared content types.
 
     Sizes come from the central directory; ``zipfile`` refuses to inflate a
     member past its declared size, so a lying header only yields a CRC error.
+    ``[Content_Types].xml`` is parsed through defusedxml.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -270,7 +277,12 @@ def _inspect_archive(data: bytes) -> None:
                     and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
                 ):
                     raise FileRejected("unsafe_archive", _UNSAFE_ARCHIVE_MESSAGE)
-            _require_workbook_part(archive)
+            try:
+                content_types = archive.read("[Content_Types].xml")
+            except KeyError:
+                raise FileRejected("unsupported_type", _UNSUPPORTED_MESSAGE) from None
+            root = SafeElementTree.fromstring(content_types)
+            return frozenset(element.get("ContentType") for element in root.iter() if element.get("ContentType"))
     except FileRejected:
         raise
     except (
@@ -281,23 +293,12 @@ def _inspect_archive(data: bytes) -> None:
         NotImplementedError,
         EOFError,
         ParseError,
+        defusedxml.DefusedXmlException,
     ) as exc:
-        raise _classify_xlsx_error(exc) from exc
+        raise _classify_xlsx_error(exc, corrupt_message) from exc
 
 
-def _require_workbook_part(archive: zipfile.ZipFile) -> None:
-    """Make sure the zip is a spreadsheet (a renamed .docx/.pptx/.zip is not)."""
-    try:
-        content_types = archive.read("[Content_Types].xml")
-    except KeyError:
-        raise FileRejected("unsupported_type", _UNSUPPORTED_MESSAGE) from None
-    root = SafeElementTree.fromstring(content_types)
-    declared = {element.get("ContentType") for element in root.iter() if element.get("ContentType")}
-    if not declared & _WORKBOOK_CONTENT_TYPES:
-        raise FileRejected("unsupported_type", _UNSUPPORTED_MESSAGE)
-
-
-def _classify_xlsx_error(exc: BaseException) -> FileRejected:
+def _classify_xlsx_error(exc: BaseException, corrupt_message: str = _CORRUPT_XLSX_MESSAGE) -> FileRejected:
     """Map an exception raised while reading an .xlsx to the matching rejection.
 
     openpyxl wraps parser errors in ValueError, so the cause chain is searched
@@ -310,4 +311,4 @@ def _classify_xlsx_error(exc: BaseException) -> FileRejected:
         if isinstance(current, defusedxml.DefusedXmlException):
             return FileRejected("unsafe_xml", _UNSAFE_XML_MESSAGE)
         current = current.__cause__ or current.__context__
-    return FileRejected("corrupt", _CORRUPT_XLSX_MESSAGE)
+    return FileRejected("corrupt", corrupt_message)

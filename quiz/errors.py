@@ -11,7 +11,7 @@ import logging
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from question_bank import FileRejected
+from question_bank import FileRejected, MappingNeeded
 
 from .extensions import db
 
@@ -152,8 +152,10 @@ def init_app(app) -> None:
         """An upload unusable as a whole (size, type, zip or XML bomb, formulas ...): 413 or 422."""
         db.session.rollback()
         status = 413 if rejected.code == "too_large" else 422
-        return _respond(status, "invalid_file", rejected.message, {
-            "reason": rejected.code, "errors": [{"row": 0, "column": "", "message": rejected.message}]})
+        extra = {"reason": rejected.code, "errors": [{"row": 0, "column": "", "message": rejected.message}]}
+        if isinstance(rejected, MappingNeeded):
+            extra["layout"] = rejected.layout.to_json()  # the headers found, for a mapping
+        return _respond(status, "invalid_file", rejected.message, extra)
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):

@@ -10,7 +10,7 @@ hashing passwords) happens before the write lock: see :func:`quiz.database.write
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
@@ -29,6 +29,24 @@ from .services.pending_imports import (
     discard_pending_import,
     get_pending_import,
 )
+
+
+@dataclass
+class ReadUpload:
+    """An upload form read by :attr:`TwoStepImport.read_form`: what ``store`` is given."""
+
+    filename: str
+    payload: dict
+    #: further keyword arguments of ``store`` (e.g. the file itself, to read it again later)
+    store_extra: dict = field(default_factory=dict)
+
+
+def _no_step(_pending) -> str | None:
+    return None
+
+
+def _no_context(_pending, _preview) -> dict:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,18 @@ class TwoStepImport:
     confirm_hint: str
     #: extra template values of the upload page
     upload_context: Callable[[], dict] = dict
+    #: form -> ReadUpload, for an upload form that is more than one file field (raises FileRejected);
+    #: by default the file field is read and given to ``parse``
+    read_form: Callable[[FlaskForm], ReadUpload] | None = None
+    #: form -> the field a FileRejected is shown under (by default the file field)
+    error_field: Callable[[FlaskForm], Any] = lambda form: form.file
+    #: pending -> the name of another step of the same import to show instead of the preview
+    #: (e.g. "mapping": its view is registered by the importer itself), or None
+    step_before_preview: Callable[[Any], str | None] = _no_step
+    #: pending -> the step to go to right after the upload (by default the preview, or the above)
+    step_after_upload: Callable[[Any], str | None] = _no_step
+    #: (pending, preview) -> extra template values of the preview page
+    preview_context: Callable[[Any, Any], dict] = _no_context
 
     def endpoint(self, blueprint_name: str, step: str) -> str:
         return f"{blueprint_name}.{self.name}_{step}"
@@ -83,6 +113,12 @@ class TwoStepImport:
     def _pending(self, token: str):
         return get_pending_import(token, current_user, self.kind, now_utc())
 
+    def _read(self, form) -> ReadUpload:
+        if self.read_form is not None:
+            return self.read_form(form)
+        upload = form.file.data
+        return ReadUpload(upload.filename or "", self.parse(upload.filename or "", upload.read()))
+
     def _upload_view(self, bp):
         @reads_first
         @roles_required(*self.roles)
@@ -91,16 +127,16 @@ class TwoStepImport:
             form = self.upload_form()
             status = 200
             if form.validate_on_submit():
-                upload = form.file.data
                 try:
-                    payload = self.parse(upload.filename or "", upload.read())
+                    read = self._read(form)
                 except FileRejected as rejected:
-                    add_field_error(form.file, rejected.message)
+                    add_field_error(self.error_field(form), rejected.message)
                     status = 413 if rejected.code == "too_large" else 422
                 else:
                     with write_block():
-                        pending = self.store(current_user, upload.filename or "", payload, now_utc())
-                    return redirect(url_for(self.endpoint(bp.name, "preview"), token=pending.id))
+                        pending = self.store(current_user, read.filename, read.payload, now_utc(), **read.store_extra)
+                    step = self.step_after_upload(pending) or self.step_before_preview(pending) or "preview"
+                    return redirect(url_for(self.endpoint(bp.name, step), token=pending.id))
             elif form.is_submitted():
                 status = 422
             return render_template(self.upload_template, form=form, **self.upload_context()), status
@@ -116,8 +152,13 @@ class TwoStepImport:
             except ImportExpired as expired:
                 flash(expired.message, "warning")
                 return redirect(url_for(self.endpoint(bp.name, "upload")))
-            return render_template(self.preview_template, pending=pending, preview=self.build_preview(pending),
-                                   form=self.confirm_form(), cancel_form=ActionForm())
+            step = self.step_before_preview(pending)
+            if step is not None:
+                return redirect(url_for(self.endpoint(bp.name, step), token=token))
+            preview = self.build_preview(pending)
+            return render_template(self.preview_template, pending=pending, preview=preview,
+                                   form=self.confirm_form(), cancel_form=ActionForm(),
+                                   **self.preview_context(pending, preview))
 
         return preview
 
@@ -125,7 +166,7 @@ class TwoStepImport:
         @reads_first
         @roles_required(*self.roles)
         def confirm(token: str):
-            """Step 3: write every row, or none."""
+            """Step 3: write every row, or none (or, on an explicit choice the importer allows, the good rows)."""
             form = self.confirm_form()
             if not form.validate_on_submit():
                 flash(self.confirm_hint, "warning")

@@ -83,14 +83,18 @@ def test_two_step_import_through_the_api(trainer_api, client):
     assert (good.json["new"], good.json["can_confirm"]) == (3, True)
     assert "+08:00" in good.json["expires_at"]
     confirmed = trainer_api.post(f"/api/v1/questions/import/{good.json['token']}/confirm", json={})
-    assert confirmed.json == {"imported": 3, "updated": 0, "skipped_duplicates": 0}
+    assert confirmed.json == {"imported": 3, "updated": 0, "skipped_duplicates": 0, "skipped_invalid": [],
+                              "skipped_unsupported": []}
     assert db.session.get(PendingImport, good.json["token"]) is None
     again = trainer_api.post(f"/api/v1/questions/import/{good.json['token']}/confirm", json={})
     assert again.status_code == 404
 
     rejected = client.post("/api/v1/questions/import/preview", headers=headers,
-                           data={"file": (io.BytesIO(b"not a sheet"), "q.txt")})
+                           data={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(range(256))), "q.xlsx")})
     assert rejected.status_code == 422 and rejected.json["reason"] == "unsupported_type"
+    no_questions = client.post("/api/v1/questions/import/preview", headers=headers,
+                               data={"file": (io.BytesIO(b"not a sheet"), "q.txt")})
+    assert no_questions.status_code == 422 and no_questions.json["reason"] == "empty"
 
 
 def test_foundation_endpoints_write_the_audit_log(build, api):

@@ -14,7 +14,7 @@ import time_machine
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from question_bank import TEMPLATE_HEADERS, parse_question_file
+from question_bank import MAX_ROWS, TEMPLATE_HEADERS, parse_question_file
 from quiz.extensions import db
 from quiz.models import AuditEntry, Category, PendingImport, Question
 from quiz.trainer.question_admin import question_to_record
@@ -187,15 +187,15 @@ def _formula_file() -> bytes:
 
 
 BAD_FILES = {
-    "not a spreadsheet": ("notes.txt", b"hello", 422, "仅支持 .xlsx 或 .csv"),
+    "not a spreadsheet": ("picture.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, 422, "无法识别该文件的格式"),
+    "text without questions": ("notes.txt", b"hello", 422, "没有任何内容"),
     "legacy xls": ("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, 422, ".xls"),
     "wrong encoding": ("q.csv", "题型,题干,答案\n".encode() + b"\xff\xfe\xff\x80\x80\n", 422, "编码"),
     "empty file": ("empty.csv", b"", 422, "空"),
     "empty sheet": ("empty.xlsx", xlsx_file([]), 422, "没有任何内容"),
     "header only": ("header.csv", csv_file([TEMPLATE_HEADERS]), 422, "没有数据行"),
-    "missing required column": ("cols.csv", csv_file([["题型", "题干"], ["判断", "对吗？"]]), 422, "缺少必填列“答案”"),
-    "more than 5000 rows": ("big.csv", csv_file([TEMPLATE_HEADERS] + [row(题干=f"题{n}？") for n in range(5001)]), 422,
-                            "5000 行"),
+    "more than the row limit": ("big.csv", csv_file([TEMPLATE_HEADERS] + [row(题干=f"题{n}？") for n in range(MAX_ROWS + 1)]),
+                                422, f"{MAX_ROWS} 行"),
     "larger than 5 MB": ("huge.csv", b"x" * (5 * 1024 * 1024 + 10), 413, "5 MB"),
     "zip bomb": ("bomb.xlsx", None, 422, "压缩比异常"),
     "XML entity bomb": ("lol.xlsx", None, 422, "不安全的 XML"),

@@ -130,12 +130,22 @@ def test_eight_options_at_most_and_two_at_least(client, trainer):
 
 
 def test_duplicate_in_the_bank_is_refused(client, trainer, build):
-    existing = build.question(stem="发现火情应当首先做什么？")
+    """The same question: same type, normalised stem and set of options (in any order)."""
+    existing = build.question(stem="发现火情应当首先做什么？", options=["围观", "报警", "拍照"], correct=[1])
     response = client.post("/trainer/questions/new", data=form_data(stem="发现火情，应当首先做什么?"))
     assert f"题库中已有相同的题目（#{existing.id}）" in response.data.decode()
-    other = build.question(stem="另一道题？")
+    other = build.question(stem="另一道题？", options=["报警", "拍照", "围观"], correct=[0])
     response = client.post(f"/trainer/questions/{other.id}/edit", data=form_data(stem="发现火情应当首先做什么？"))
     assert "题库中已有相同的题目" in response.data.decode()
+    assert db.session.scalar(db.select(db.func.count(Question.id))) == 2
+
+
+def test_a_generic_stem_with_other_options_is_another_question(client, trainer, build):
+    build.question(stem="以下说法中正确的是（ ）", options=["电梯可用于火灾逃生", "灭火器应定期检查", "安全出口可以上锁"],
+                   correct=[1])
+    response = client.post("/trainer/questions/new", data=form_data(stem="以下说法中正确的是（ ）"))
+    assert response.status_code == 302, errors_in(response.data.decode())
+    assert db.session.scalar(db.select(db.func.count(Question.id))) == 2
 
 
 def test_used_questions_can_only_be_deactivated(client, trainer, build):

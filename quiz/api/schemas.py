@@ -105,9 +105,44 @@ class ImportIn(Schema):
     file = File(required=True)
 
 
+MAPPING_DESCRIPTION = (
+    'Optional column mapping, JSON: {"columns": {"<header of the file>": "<field>"}, '
+    '"type_values": {"<value of the type column>": "单选" | "多选" | "判断" | "跳过"}}. Fields: 题型, 题干, '
+    '选项A…选项H, 选项 (all options in one cell), 答案, 选项A是否正确…选项H是否正确, 解析, 分类, 难度, 分值, 出处, '
+    '忽略. Without it, a mapping remembered for the file\'s header row (web mapping step) is used.'
+)
+
+
+class QuestionPreviewIn(ImportIn):
+    mapping = String(load_default="", validate=Length(max=50_000), metadata={"description": MAPPING_DESCRIPTION})
+
+
+class QuestionImportIn(QuestionPreviewIn):
+    skip_invalid = Boolean(load_default=False, metadata={
+        "description": "true: import the good rows and report the rows with problems in skipped_invalid "
+                       "(default false: a file with any problem imports nothing, 422)"})
+
+
+class RowErrorOut(Schema):
+    row = Integer(required=True)
+    column = String(required=True)
+    message = String(required=True)
+
+
+class UnsupportedRowOut(Schema):
+    row = Integer(required=True)
+    type = String(required=True, metadata={"description": "the type as written (简答, 填空 …) or why (无选项)"})
+    sheet = String(required=True)
+
+
 class ImportOut(Schema):
     imported = Integer(required=True)
     skipped_duplicates = Integer(required=True)
+    # present (all three) only when one of them is not empty
+    skipped_invalid = List(Nested(RowErrorOut),
+                           metadata={"description": "problems of the rows left out (skip_invalid=true)"})
+    skipped_unsupported = List(Nested(UnsupportedRowOut))
+    warnings = List(Nested(RowErrorOut))
 
 
 class CategoryOut(Schema):
@@ -385,16 +420,16 @@ class QuestionsOut(Schema):
     total = Integer(required=True)
 
 
-class RowErrorOut(Schema):
-    row = Integer(required=True)
-    column = String(required=True)
-    message = String(required=True)
-
-
 class DuplicateRowOut(Schema):
     row = Integer(required=True)
     question_id = Integer(required=True)
     changed = Boolean(required=True)
+
+
+class InFileDuplicateOut(Schema):
+    row = Integer(required=True)
+    first_row = Integer(required=True)
+    sheet = String(required=True)
 
 
 class ImportPreviewOut(Schema):
@@ -408,16 +443,31 @@ class ImportPreviewOut(Schema):
     can_confirm = Boolean(required=True)
     errors = List(Nested(RowErrorOut), required=True)
     duplicate_rows = List(Nested(DuplicateRowOut), required=True)
+    problem_rows = Integer(required=True, metadata={"description": "rows with errors"})
+    can_skip_invalid = Boolean(required=True, metadata={
+        "description": "confirm with skip_invalid=true would import the other rows"})
+    warnings = List(Nested(RowErrorOut), required=True)
+    skipped_unsupported = List(Nested(UnsupportedRowOut), required=True)
+    in_file_duplicates = List(Nested(InFileDuplicateOut), required=True)
+    unknown_columns = List(String(), required=True)
+    mapping_source = String(required=True, metadata={"description": '"given", "remembered" or ""'})
+    health = Dict(allow_none=True, metadata={
+        "description": "题库体检 of the upload (ok, figures, checks, warning_counts, warnings with row and "
+                       "file = sheet); null for an upload over the inline limit"})
 
 
 class ImportConfirmIn(Strict):
     on_duplicate = String(load_default="skip", validate=OneOf(["skip", "update"]))
+    skip_invalid = Boolean(load_default=False, metadata={
+        "description": "true: leave the previewed rows with problems out and import the rest"})
 
 
 class ImportConfirmOut(Schema):
     imported = Integer(required=True)
     updated = Integer(required=True)
     skipped_duplicates = Integer(required=True)
+    skipped_invalid = List(Nested(RowErrorOut), required=True)
+    skipped_unsupported = List(Nested(UnsupportedRowOut), required=True)
 
 
 class ResultsQuery(PageQuery):

@@ -19,12 +19,13 @@ from .schemas import (
     AuditQuery,
     ImportConfirmIn,
     ImportConfirmOut,
-    ImportIn,
     ImportOut,
     ImportPreviewOut,
     ItemAnalysisOut,
+    QuestionImportIn,
     QuestionIn,
     QuestionOut,
+    QuestionPreviewIn,
     QuestionsOut,
     QuestionsQuery,
     QuizIn,
@@ -37,16 +38,27 @@ from .schemas import (
 @bp.post("/questions/import")
 @reads_first
 @api_auth(*STAFF_ROLES)
-@bp.input(ImportIn, location="files", arg_name="files")
+@bp.input(QuestionImportIn, location="files", arg_name="files")
 @bp.output(ImportOut, status_code=201)
-@bp.doc(summary="Import questions from an .xlsx or .csv file in the Chinese template", security=BEARER,
-        responses=[401, 403, 413])
+@bp.doc(summary="Import questions from a file (.xlsx, .xls, .csv/.txt, .docx or question text), in one step",
+        description="A file with any problem imports nothing (422 invalid_file with every error) unless "
+                    "skip_invalid=true; columns that cannot be told are 422 invalid_file with reason "
+                    "missing_column and the layout found (headers, missing fields): send a mapping.",
+        security=BEARER, responses=[401, 403, 413, 422])
 def import_questions(files):
     upload = files["file"]
-    payload = question_import.parse_question_upload(upload.filename or "", upload.read())
+    mapping = question_import.mapping_from_json(files["mapping"])
+    payload = question_import.parse_question_upload(upload.filename or "", upload.read(), mapping=mapping)
+    skip_invalid = files["skip_invalid"]
     with write_block():
-        summary = question_import.import_parsed(payload, upload.filename or "", "skip", api_user(), now_utc())
-    return {"imported": summary.imported, "skipped_duplicates": summary.skipped_duplicates}
+        summary = question_import.import_parsed(payload, upload.filename or "", "skip", api_user(), now_utc(),
+                                                skip_invalid=skip_invalid)
+    # the original contract is {"imported", "skipped_duplicates"}: the lists only appear when there is
+    # something to report, so clients written against it see the same body for the same files
+    reported = {"skipped_invalid": question_import.file_errors(payload) if skip_invalid else [],
+                **question_import.report_lists(payload)}
+    return {"imported": summary.imported, "skipped_duplicates": summary.skipped_duplicates,
+            **(reported if any(reported.values()) else {})}
 
 
 @bp.post("/quizzes")
@@ -168,6 +180,7 @@ def delete_question(question_id):
 
 def _preview_json(pending) -> dict:
     preview = question_import.build_question_preview(pending)
+    lists = question_import.report_lists(pending.payload)
     return {
         "token": pending.id, "expires_at": isoformat(pending.expires_at), "filename": pending.filename,
         "rows": len(preview.rows), "new": preview.new_count, "duplicates": preview.duplicate_count,
@@ -175,19 +188,25 @@ def _preview_json(pending) -> dict:
         "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in preview.errors],
         "duplicate_rows": [{"row": r.row, "question_id": r.existing_id, "changed": r.changed}
                            for r in preview.rows if r.status == "duplicate"],
+        "problem_rows": preview.error_row_count, "can_skip_invalid": preview.can_skip_invalid,
+        "warnings": lists["warnings"], "skipped_unsupported": lists["skipped_unsupported"],
+        "in_file_duplicates": [{"row": d.row, "first_row": d.first_row, "sheet": d.sheet} for d in preview.duplicates],
+        "unknown_columns": preview.unknown_columns, "mapping_source": preview.mapping_source,
+        "health": preview.health,
     }
 
 
 @bp.post("/questions/import/preview")
 @reads_first
 @api_auth(*STAFF_ROLES)
-@bp.input(ImportIn, location="files", arg_name="files")
+@bp.input(QuestionPreviewIn, location="files", arg_name="files")
 @bp.output(ImportPreviewOut, status_code=201)
-@bp.doc(summary="Step 1 of a bulk upload: check the file and keep it for an hour; nothing is imported",
-        security=BEARER, responses=[401, 403, 413, 422])
+@bp.doc(summary="Step 1 of a bulk upload: check the file (with an optional mapping) and keep it for an hour; "
+                "nothing is imported", security=BEARER, responses=[401, 403, 413, 422])
 def preview_question_import(files):
     upload = files["file"]
-    payload = question_import.parse_question_upload(upload.filename or "", upload.read())
+    mapping = question_import.mapping_from_json(files["mapping"])
+    payload = question_import.parse_question_upload(upload.filename or "", upload.read(), mapping=mapping)
     with write_block():
         pending = question_import.store_question_upload(api_user(), upload.filename or "", payload, now_utc())
     return _preview_json(pending)
@@ -197,15 +216,20 @@ def preview_question_import(files):
 @api_auth(*STAFF_ROLES)
 @bp.input(ImportConfirmIn, arg_name="body")
 @bp.output(ImportConfirmOut)
-@bp.doc(summary="Step 2: import every row of a previewed file, or none (duplicates skipped or updated)",
-        security=BEARER, responses=[401, 403, 404, 410, 422])
+@bp.doc(summary="Step 2: import every row of a previewed file, or none (duplicates skipped or updated); "
+                "skip_invalid=true leaves the rows with problems out", security=BEARER,
+        responses=[401, 403, 404, 410, 422])
 def confirm_question_import(token, body):
     now = now_utc()
     pending = get_pending_import(token, api_user(), question_import.KIND, now)
+    payload = pending.payload
     summary = question_import.confirm_question_import(pending, question_import.records_of(pending),
-                                                      body["on_duplicate"], api_user(), now)
+                                                      body["on_duplicate"], api_user(), now,
+                                                      skip_invalid=body["skip_invalid"])
     return {"imported": summary.imported, "updated": summary.updated,
-            "skipped_duplicates": summary.skipped_duplicates}
+            "skipped_duplicates": summary.skipped_duplicates,
+            "skipped_invalid": question_import.file_errors(payload) if body["skip_invalid"] else [],
+            "skipped_unsupported": question_import.report_lists(payload)["skipped_unsupported"]}
 
 
 @bp.post("/quizzes/<int:quiz_id>/<any(publish, unpublish):action>")

@@ -5,8 +5,9 @@ from .attempts import best_attempt, ATTEMPT_STATUSES, FINAL_STATUSES, Answer, At
 from .audit import AuditEntry
 from .base import UTCDateTime, utcnow
 from .boards import RANKING_METRIC_LABELS, RANKING_METRICS, BoardVersion, DisplayLink
+from .import_mappings import ImportMapping
 from .imports import IMPORT_KINDS, PendingImport
-from .questions import Category, Question
+from .questions import Category, Question, SupersededEdition
 from .quizzes import (
     MAX_TIME_LIMIT_SECONDS,
     REVIEW_POLICIES,
@@ -32,8 +33,8 @@ __all__ = [
     "MAX_TIME_LIMIT_SECONDS",
     "ATTEMPT_STATUSES", "FINAL_STATUSES", "REVIEW_POLICIES", "ROLES", "ROLE_LABELS",
     "SCORING_POLICIES", "UNIT_KINDS", "Answer", "ApiToken", "Attempt", "AttemptQuestion",
-    "Category", "Question", "Quiz", "QuizRule", "Unit", "User", "UTCDateTime", "utcnow",
-    "AuditEntry", "IMPORT_KINDS", "PendingImport",
+    "Category", "Question", "SupersededEdition", "Quiz", "QuizRule", "Unit", "User", "UTCDateTime", "utcnow",
+    "AuditEntry", "IMPORT_KINDS", "ImportMapping", "PendingImport",
     "RANKING_METRICS", "RANKING_METRIC_LABELS", "BoardVersion", "DisplayLink",
     "ANSWER_SOURCES", "PRACTICE_MODES", "Certificate", "HarvestedAttempt", "LevelSeries", "NotebookEntry",
     "PracticeItem", "PracticeSession", "TrainingAnswer",

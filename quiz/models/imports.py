@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -34,3 +34,6 @@ class PendingImport(db.Model):
     error_count: Mapped[int] = mapped_column(default=0)
     #: the parsed rows and errors, as plain JSON (see the import services)
     payload: Mapped[dict] = mapped_column(JSON)
+    #: the uploaded file itself, while it may still be read again (the question import's mapping
+    #: step); loaded only when asked for
+    source: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)

@@ -48,3 +48,19 @@ class Question(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     category: Mapped[Category] = relationship()
+
+
+class SupersededEdition(db.Model):
+    """A trainer's addition to the shipped editions table (question_bank/data/editions): a law,
+    standard, clause or name that has been replaced, so the 题库体检 flags questions citing it."""
+
+    __tablename__ = "superseded_edition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: written like a 出处: "GB 2894-2008", "《…》（2014年修正）", a clause list, or plain text
+    superseded: Mapped[str] = mapped_column(String(200), unique=True)
+    current: Mapped[str] = mapped_column(String(200))
+    effective: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

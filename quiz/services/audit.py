@@ -19,6 +19,9 @@ ACTION_LABELS = {
     "question.deactivate": "停用题目",
     "question.delete": "删除题目",
     "question.import": "批量导入题目",
+    "question.import_mapping": "导入列映射",
+    "edition.create": "新增被替代版本",
+    "edition.delete": "删除被替代版本",
     "category.create": "新增分类",
     "category.rename": "重命名分类",
     "quiz.create": "新建测验",
@@ -34,7 +37,7 @@ ACTION_LABELS = {
     "user.import": "批量导入用户",
 }
 
-TARGET_LABELS = {"question": "题目", "category": "分类", "quiz": "测验", "unit": "单位", "user": "用户"}
+TARGET_LABELS = {"question": "题目", "import_mapping": "导入列映射", "edition": "被替代版本", "category": "分类", "quiz": "测验", "unit": "单位", "user": "用户"}
 
 
 def _plain(value: Any) -> Any:

@@ -19,9 +19,13 @@ class ImportExpired(DomainError):
 
 
 def store_pending_import(
-    owner: User, kind: str, filename: str, payload: dict, now: datetime, *, row_count: int, error_count: int
+    owner: User, kind: str, filename: str, payload: dict, now: datetime, *, row_count: int, error_count: int,
+    source: bytes | None = None,
 ) -> PendingImport:
-    """Keep a parsed upload for an hour; expired ones are purged on the way."""
+    """Keep a parsed upload for an hour; expired ones are purged on the way.
+
+    ``source`` keeps the uploaded file itself, for an import that may read it again.
+    """
     purge_expired_imports(now)
     pending = PendingImport(
         id=secrets.token_urlsafe(24),
@@ -33,6 +37,7 @@ def store_pending_import(
         row_count=row_count,
         error_count=error_count,
         payload=payload,
+        source=source,
     )
     db.session.add(pending)
     db.session.flush()
@@ -46,6 +51,17 @@ def get_pending_import(token: str, owner: User, kind: str, now: datetime) -> Pen
         raise NotFound("找不到该导入预览，可能已确认、已取消或已过期", code="import_not_found")
     if now >= pending.expires_at:
         raise ImportExpired()
+    return pending
+
+
+def replace_pending_payload(pending: PendingImport, payload: dict, now: datetime, *, row_count: int,
+                            error_count: int) -> PendingImport:
+    """The upload read again (another column mapping): new rows and errors, another hour to confirm."""
+    pending.payload = payload
+    pending.row_count = row_count
+    pending.error_count = error_count
+    pending.expires_at = now + PENDING_IMPORT_LIFETIME
+    db.session.flush()
     return pending
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from question_bank import QuestionRecord, normalize_stem
+from question_bank import QuestionRecord, duplicate_key, normalize_stem
 
 from ..extensions import db
 from ..models import Category, Question
@@ -16,7 +16,8 @@ STEM_KEY_LENGTH = 255
 
 
 def stem_key(stem: str) -> str:
-    """The duplicate-detection key of a stem, cut to fit its column."""
+    """The normalised stem cut to fit its column: the indexed prefilter of duplicate detection
+    (the duplicate rule itself is question_bank.duplicate_key)."""
     return normalize_stem(stem)[:STEM_KEY_LENGTH]
 
 
@@ -25,6 +26,10 @@ class ImportSummary:
     imported: int = 0
     updated: int = 0
     skipped_duplicates: int = 0
+    #: rows left out on purpose by a partial import (they had errors)
+    skipped_invalid: int = 0
+    #: rows of question types the platform does not hold (简答, 填空 ...)
+    skipped_unsupported: int = 0
 
 
 def get_or_create_category(name: str, cache: dict[str, Category] | None = None) -> Category:
@@ -41,15 +46,23 @@ def get_or_create_category(name: str, cache: dict[str, Category] | None = None) 
     return category
 
 
-def find_duplicates(records: list[QuestionRecord]) -> dict[tuple[str, str], Question]:
-    """Existing questions keyed by (type, normalised stem) that the records would duplicate."""
-    keys = {stem_key(record.stem) for record in records}
-    found: dict[tuple[str, str], Question] = {}
-    key_list = list(keys)
-    for start in range(0, len(key_list), 500):  # keep IN lists small for both databases
-        chunk = key_list[start : start + 500]
-        for question in db.session.scalars(select(Question).where(Question.stem_key.in_(chunk))):
-            found[(question.type, question.stem_key)] = question
+def find_duplicates(records: list[QuestionRecord]) -> dict[str, Question]:
+    """Existing questions the records would duplicate, keyed by question_bank.duplicate_key.
+
+    The same question is the same type, normalised stem and set of options: two questions
+    that share a generic stem ("以下说法中正确的是（ ）") are different.  The indexed stem_key
+    column narrows the candidates first.
+    """
+    wanted = {duplicate_key(record) for record in records}
+    keys = list({stem_key(record.stem) for record in records})
+    found: dict[str, Question] = {}
+    for start in range(0, len(keys), 500):  # keep IN lists small for both databases
+        chunk = keys[start : start + 500]
+        for question in db.session.scalars(select(Question).where(Question.stem_key.in_(chunk))
+                                           .order_by(Question.id)):
+            key = duplicate_key(question)
+            if key in wanted:
+                found.setdefault(key, question)
     return found
 
 
@@ -68,7 +81,7 @@ def apply_record(question: Question, record: QuestionRecord, category: Category)
 
 
 def import_question_records(records: list[QuestionRecord], *, on_duplicate: str = "skip") -> ImportSummary:
-    """Add the records to the bank; duplicates (same type and stem) are skipped or updated.
+    """Add the records to the bank; duplicates (question_bank.duplicate_key) are skipped or updated.
 
     The caller has already checked that the records parsed without errors; this only
     writes, so the transaction stays short.
@@ -79,7 +92,7 @@ def import_question_records(records: list[QuestionRecord], *, on_duplicate: str 
     existing = find_duplicates(records)
     categories: dict[str, Category] = {}
     for record in records:
-        key = (record.type, stem_key(record.stem))
+        key = duplicate_key(record)
         category = get_or_create_category(record.category, categories)
         question = existing.get(key)
         if question is not None:

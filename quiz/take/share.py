@@ -21,7 +21,7 @@ def _name_style() -> str:
 
 
 def _final_attempt(attempt_id: int):
-    attempt = attempts.get_own_attempt(attempt_id, current_user)
+    attempt = attempts.get_own_attempt(attempt_id, current_user.id)
     return attempt if attempt.is_final else None
 
 

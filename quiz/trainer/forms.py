@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -138,15 +138,53 @@ class CategoryForm(BaseForm):
     submit = SubmitField("保存")
 
 
+class EditionForm(BaseForm):
+    """A replaced law, standard, clause or name for the 题库体检's editions table."""
+
+    superseded = StringField("旧版本", validators=[DataRequired("请填写旧版本"), Length(max=200, message="不能超过 200 个字符")])
+    current = StringField("现行版本", validators=[DataRequired("请填写现行版本"), Length(max=200, message="不能超过 200 个字符")])
+    effective = StringField("实施日期", validators=[Length(max=20, message="不能超过 20 个字符")])
+    note = StringField("说明", validators=[Length(max=200, message="不能超过 200 个字符")])
+    submit = SubmitField("添加")
+
+
+#: Characters of questions pasted into the upload page (about 3,000 questions).
+MAX_PASTED_CHARS = 300_000
+
+
 class UploadForm(BaseForm):
-    file = FileField("题库文件（.xlsx 或 .csv）", validators=[FileRequired("请选择要上传的文件")])
+    """A question file, or questions pasted as text: one of the two."""
+
+    file = FileField("题库文件（.xlsx、.xls、.csv、.txt 或 .docx）")
+    text = TextAreaField("或者直接粘贴题目", validators=[
+        Length(max=MAX_PASTED_CHARS, message=f"粘贴的内容不能超过 {MAX_PASTED_CHARS} 字，请分批导入或上传文件")])
     submit = SubmitField("上传并预览")
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file.data)  # a FileStorage is true when it has a file name
+
+    @property
+    def has_text(self) -> bool:
+        return bool((self.text.data or "").strip())
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.has_file and not self.has_text:
+            self.file.errors = [*self.file.errors, "请选择要上传的文件，或在下方粘贴题目"]
+            return False
+        if self.has_file and self.has_text:
+            self.text.errors = [*self.text.errors, "请只用一种方式：上传文件，或者粘贴题目（不要同时使用）"]
+            return False
+        return valid
 
 
 class ConfirmImportForm(BaseForm):
     on_duplicate = RadioField("重复题目", choices=ON_DUPLICATE_CHOICES, default="skip",
                               validators=[DataRequired("请选择重复题目的处理方式")])
     submit = SubmitField("确认导入")
+    #: the explicit choice of a partial import: leave the rows with problems out
+    skip_invalid = SubmitField("跳过有问题的行，导入其余题目")
 
 
 class RuleForm(Form):

@@ -17,6 +17,7 @@ from question_bank import (
     TRUE_FALSE_OPTIONS,
     QuestionRecord,
     answer_letters,
+    duplicate_key,
     parse_question_rows,
 )
 from question_bank.model import MAX_CATEGORY_LENGTH, OPTION_HEADERS
@@ -135,12 +136,15 @@ def record_columns(record: QuestionRecord) -> dict[str, str]:
     return columns
 
 
-def find_bank_duplicate(question_type: str, stem: str, exclude_id: int | None = None) -> Question | None:
-    """A question of the same type whose normalised stem is the same."""
-    query = select(Question).where(Question.type == question_type, Question.stem_key == stem_key(stem))
+def find_bank_duplicate(record: QuestionRecord, exclude_id: int | None = None) -> Question | None:
+    """A question of the bank that is the same question (question_bank.duplicate_key: type,
+    normalised stem and set of options), found among those with the same stem_key."""
+    query = select(Question).where(Question.type == record.type, Question.stem_key == stem_key(record.stem))
     if exclude_id is not None:
         query = query.where(Question.id != exclude_id)
-    return db.session.scalars(query.limit(1)).first()
+    key = duplicate_key(record)
+    return next((question for question in db.session.scalars(query.order_by(Question.id))
+                 if duplicate_key(question) == key), None)
 
 
 def _category_for(name: str, actor: User | None, now: datetime) -> Category:
@@ -165,8 +169,8 @@ def _question_values(question: Question) -> dict:
 
 
 def create_question(record: QuestionRecord, actor: User, now: datetime) -> Question:
-    """Add a checked question; the same type and stem may not exist twice."""
-    duplicate = find_bank_duplicate(record.type, record.stem)
+    """Add a checked question; the same question (type, stem and options) may not exist twice."""
+    duplicate = find_bank_duplicate(record)
     if duplicate is not None:
         raise Conflict(f"题库中已有相同的题目（#{duplicate.id}）", code="duplicate_question", field="题干")
     question = Question(created_at=now, updated_at=now)
@@ -180,7 +184,7 @@ def create_question(record: QuestionRecord, actor: User, now: datetime) -> Quest
 
 def update_question(question: Question, record: QuestionRecord, actor: User, now: datetime) -> dict:
     """Change a question; attempts keep the copy they were drawn with.  Returns the changes."""
-    duplicate = find_bank_duplicate(record.type, record.stem, exclude_id=question.id)
+    duplicate = find_bank_duplicate(record, exclude_id=question.id)
     if duplicate is not None:
         raise Conflict(f"题库中已有相同的题目（#{duplicate.id}）", code="duplicate_question", field="题干")
     before = _question_values(question)

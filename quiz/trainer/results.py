@@ -7,7 +7,7 @@ from flask import render_template, request
 from ..auth_setup import roles_required
 from ..extensions import db
 from ..models import STAFF_ROLES, Quiz
-from . import item_analysis, attempt_results as results
+from . import bank_health, item_analysis, attempt_results as results
 from ..services.attempts import review_items
 from ..services.clock import now_utc, to_campaign_tz
 from ..services.exports import CSV_MIMETYPE, XLSX_MIMETYPE, table_to_csv, table_to_xlsx
@@ -77,5 +77,6 @@ def quiz_analysis(quiz_id: int):
     """Facility, discrimination and option choices per question; weak questions flagged."""
     quiz = get_quiz(quiz_id, include_unpublished=True)
     analysis = item_analysis.analyze_quiz(quiz)
-    return render_template("trainer/analysis.html", quiz=quiz, analysis=analysis,
-                           questions=item_analysis.current_questions(analysis))
+    questions = item_analysis.current_questions(analysis)
+    return render_template("trainer/analysis.html", quiz=quiz, analysis=analysis, questions=questions,
+                           health=bank_health.paper_health(list(questions.values())))

@@ -1,6 +1,6 @@
 """The trainers' pages, gathered on one blueprint (create_app registers it from here)."""
 
-from . import imports, questions, quizzes, results  # noqa: F401  (each registers its views on bp)
+from . import health, imports, questions, quizzes, results  # noqa: F401  (each registers its views on bp)
 from .blueprint import bp
 
 __all__ = ["bp"]

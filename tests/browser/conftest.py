@@ -6,6 +6,7 @@ The app is served from a thread on 127.0.0.1; any request that leaves it fails t
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -99,3 +100,78 @@ def screenshot():
 def app_config(app_config):
     """Browser tests run with CSRF protection on, as in production."""
     return {**app_config, "WTF_CSRF_ENABLED": True}
+
+
+# ---------------------------------------------------------------- accessibility (axe-core)
+
+#: axe-core from the npm registry (package.json / package-lock.json; `make test` runs npm ci)
+AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+#: impacts that fail a page (moderate and minor ones are reported only)
+FAILING_IMPACTS = ("critical", "serious")
+
+
+class AxeReport:
+    """axe-core results per page view, written to test-artifacts/axe-report.{json,md}."""
+
+    def __init__(self):
+        self.pages: list[dict] = []
+
+    def add(self, name: str, viewport: str, url: str, violations: list[dict]) -> dict:
+        entry = {
+            "page": name, "viewport": viewport, "url": url,
+            "violations": [
+                {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": len(v["nodes"]),
+                 "targets": [", ".join(map(str, n["target"])) for n in v["nodes"][:5]],
+                 "summary": (v["nodes"][0].get("failureSummary") or "")[:300] if v["nodes"] else ""}
+                for v in violations
+            ],
+        }
+        self.pages.append(entry)
+        return entry
+
+    def failing(self) -> list[tuple[dict, dict]]:
+        return [(page, v) for page in self.pages for v in page["violations"] if v["impact"] in FAILING_IMPACTS]
+
+    def write(self) -> None:
+        if not self.pages:
+            return
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "axe-report.json").write_text(json.dumps(self.pages, ensure_ascii=False, indent=1))
+        lines = ["| page | viewport | critical | serious | moderate | minor | rules |", "|---|---|---|---|---|---|---|"]
+        for page in self.pages:
+            counts = {impact: sum(v["nodes"] for v in page["violations"] if v["impact"] == impact)
+                      for impact in ("critical", "serious", "moderate", "minor")}
+            rules = ", ".join(f"{v['id']} ({v['impact']}, {v['nodes']})" for v in page["violations"]) or "—"
+            lines.append(f"| {page['page']} | {page['viewport']} | {counts['critical']} | {counts['serious']} | "
+                         f"{counts['moderate']} | {counts['minor']} | {rules} |")
+        (ARTIFACTS / "axe-report.md").write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="session")
+def axe_report():
+    report = AxeReport()
+    yield report
+    report.write()
+
+
+@pytest.fixture
+def axe_check(axe_report):
+    """axe_check(page, name) -> the page's entry: axe-core injected through the devtools protocol
+    (the app's CSP rightly refuses script tags) and run on the page as it is now."""
+    if not AXE_SOURCE.exists():
+        pytest.skip(f"{AXE_SOURCE} is missing (make test installs axe-core with npm ci)")
+    source = AXE_SOURCE.read_text()
+
+    def check(page, name: str) -> dict:
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(350)  # let fades and transitions (modals, drawers) finish
+        cdp = page.context.new_cdp_session(page)
+        try:
+            cdp.send("Runtime.evaluate", {"expression": source})
+        finally:
+            cdp.detach()
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        size = page.viewport_size or {"width": 0, "height": 0}
+        return axe_report.add(name, f"{size['width']}x{size['height']}", page.url, result["violations"])
+
+    return check

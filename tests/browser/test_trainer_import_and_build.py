@@ -92,7 +92,7 @@ def test_upload_fix_confirm_build_and_publish(page, live_url, build, browser_log
     assert "可用的只有 1 题" in page.locator("#rules-status").inner_text()
     second.locator("input[name$='-count']").fill("1")
     page.get_by_role("button", name="检查并预览抽题").click()
-    assert page.locator("ol.sample-list li").count() == 5
+    expect(page.locator("ol.sample-list li")).to_have_count(5)  # the check is a form post: wait for it
     screenshot(page, "trainer-quiz-builder")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url("**/trainer/quizzes/*")

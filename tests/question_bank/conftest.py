@@ -65,6 +65,61 @@ def _xlsx_bytes(rows: list[list[object]], *, extra_sheet: list[list[object]] | N
     return buffer.getvalue()
 
 
+def _xlsx_sheets(sheets: dict[str, list[list[object]]], *, hidden: tuple[str, ...] = ()) -> bytes:
+    """A workbook with one sheet per entry (in order); sheets named in ``hidden`` are hidden."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        if name in hidden:
+            sheet.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xls_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
+    """A legacy BIFF8 .xls written by xlwt (a test-only dependency); dates get a date format."""
+    import datetime
+
+    import xlwt
+
+    workbook = xlwt.Workbook(encoding="utf-8")
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for name, rows in sheets.items():
+        sheet = workbook.add_sheet(name)
+        for row_index, row in enumerate(rows):
+            for column_index, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, datetime.date):
+                    sheet.write(row_index, column_index, value, date_style)
+                else:
+                    sheet.write(row_index, column_index, value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _docx_bytes(paragraphs: list[str] = (), *, tables: list[list[list[str]]] = (), numbered: tuple[int, ...] = ()) -> bytes:
+    """A Word document: paragraphs (those at the ``numbered`` indexes as an automatic list), then tables."""
+    import docx
+
+    document = docx.Document()
+    for index, text in enumerate(paragraphs):
+        paragraph = document.add_paragraph(text, style="List Number" if index in numbered else None)
+    for rows in tables:
+        table = document.add_table(rows=len(rows), cols=max(len(row) for row in rows))
+        for row_index, row in enumerate(rows):
+            for column_index, value in enumerate(row):
+                table.cell(row_index, column_index).text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def _replace_zip_members(data: bytes, replacements: dict[str, bytes]) -> bytes:
     """Copy a zip, swapping the content of the named members (added if missing)."""
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -96,3 +151,18 @@ def xlsx_bytes():
 @pytest.fixture
 def replace_zip_members():
     return _replace_zip_members
+
+
+@pytest.fixture
+def xlsx_sheets():
+    return _xlsx_sheets
+
+
+@pytest.fixture
+def xls_bytes():
+    return _xls_bytes
+
+
+@pytest.fixture
+def docx_bytes():
+    return _docx_bytes

@@ -155,8 +155,11 @@ def test_load_builtin_bank_reports_file_names(tmp_path, make_row):
     (tmp_path / "2-文物.xlsx").write_bytes(
         records_to_xlsx(
             [
-                record(2, "single", "火灾报警电话是多少", ("119", "110"), (0,)),
+                # the same question (same options in another order) as 1-消防.csv row 2
+                record(2, "single", "火灾报警电话是多少", ("拍照", "报警", "离开", "围观"), (1,)),
                 record(3, "true_false", "文物可以随意触摸", ("正确", "错误"), (1,)),
+                # same stem, other options: a different question, kept
+                record(4, "single", "火灾报警电话是多少", ("119", "110"), (0,)),
             ]
         )
     )
@@ -167,6 +170,7 @@ def test_load_builtin_bank_reports_file_names(tmp_path, make_row):
     assert [(item.file, item.row, item.stem) for item in result.records] == [
         ("1-消防.csv", 2, "火灾报警电话是多少？"),
         ("2-文物.xlsx", 3, "文物可以随意触摸"),
+        ("2-文物.xlsx", 4, "火灾报警电话是多少"),
     ]
     assert [(error.file, error.row, error.column) for error in result.errors] == [
         ("1-消防.csv", 3, "答案"),
@@ -186,3 +190,10 @@ def test_shipped_builtin_bank_files_are_readable():
     result = load_builtin_bank()
     assert [error for error in result.errors if error.row == 0] == []
     assert {item.file for item in result.records} == {path.name for path in paths}
+
+
+def test_builtin_bank_repeat_inside_a_file_is_an_error(tmp_path, make_row):
+    write_csv(tmp_path / "1.csv", [TEMPLATE_HEADERS, make_row(题干="同一题"), make_row(题干="同一题")])
+    result = load_builtin_bank(tmp_path)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [(3, "题干", "【1.csv】与第2行重复")]
+    assert result.warnings == []

@@ -7,6 +7,7 @@ import pytest
 from question_bank import (
     TEMPLATE_HEADERS,
     FileRejected,
+    MappingNeeded,
     RowError,
     parse_question_file,
     parse_question_rows,
@@ -29,8 +30,8 @@ def single_error(row: list[object], row_number: int = 2) -> RowError:
 @pytest.mark.parametrize(
     "fields, column, fragment",
     [
-        ({"题型": ""}, "题型", "题型不能为空"),
-        ({"题型": "填空"}, "题型", "无法识别的题型“填空”"),
+        ({"题型": "选秀题"}, "题型", "无法识别的题型“选秀题”"),
+        ({"题型": "3"}, "题型", "无法识别的题型“3”"),
         ({"题干": ""}, "题干", "题干不能为空"),
         ({"题干": "题" * 2001}, "题干", "题干不能超过2000字（当前2001字）"),
         ({"答案": ""}, "答案", "答案不能为空"),
@@ -54,10 +55,6 @@ def single_error(row: list[object], row_number: int = 2) -> RowError:
         ({"解析": "析" * 2001}, "解析", "解析不能超过2000字"),
         ({"出处": "处" * 2001}, "出处", "出处不能超过2000字"),
         ({"分类": "类" * 101}, "分类", "分类不能超过100字"),
-        ({"难度": "4"}, "难度", "难度“4”无效，请填写 1、2、3（或 易、中、难）"),
-        ({"难度": "0"}, "难度", "难度“0”无效"),
-        ({"难度": "2.5"}, "难度", "难度“2.5”无效"),
-        ({"难度": "一般"}, "难度", "难度“一般”无效"),
         ({"分值": "0"}, "分值", "分值“0”无效，请填写1～100之间的整数"),
         ({"分值": "101"}, "分值", "分值“101”无效"),
         ({"分值": "2.5"}, "分值", "分值“2.5”无效"),
@@ -93,23 +90,46 @@ def test_more_than_eight_options_is_reported():
     assert parse_question_rows(header, [(2, row[:-1])]).ok
 
 
-def test_duplicate_stem_in_file_points_at_the_first_row(make_row):
+def test_exact_repeat_in_file_is_skipped_with_a_warning(make_row):
     rows = [
         (2, make_row(题干="发现火情，应当怎么做？")),
         (3, make_row(题干="另一道题")),
-        (4, make_row(题干="发现火情应当怎么做")),
+        (4, make_row(题干="发现火情应当怎么做", 选项A="离开", 选项D="报警", 答案="D")),  # options reordered
         (5, make_row(题型="判断", 题干="发现火情，应当怎么做？", 答案="对")),  # other type: fine
         (6, make_row(题干=" 发现火情,应当怎么做? ")),
     ]
     result = parse_question_rows(TEMPLATE_HEADERS, rows)
+    assert result.ok
     assert [record.row for record in result.records] == [2, 3, 5]
-    assert result.errors == [RowError(4, "题干", "与第2行重复"), RowError(6, "题干", "与第2行重复")]
+    assert [(d.row, d.first_row) for d in result.duplicates] == [(4, 2), (6, 2)]
+    assert [(w.row, w.column, w.message) for w in result.warnings] == [
+        (4, "题干", "与第2行重复，已跳过"),
+        (6, "题干", "与第2行重复，已跳过"),
+    ]
+
+
+def test_same_generic_stem_with_other_options_is_another_question(make_row):
+    rows = [
+        (2, make_row(题干="以下说法中正确的是（ ）", 选项A="电梯可用于火灾逃生", 选项B="湿毛巾捂住口鼻", 答案="B")),
+        (3, make_row(题干="以下说法中正确的是（ ）", 选项A="可以用水扑救电器火灾", 选项B="先断电再灭火", 答案="B")),
+    ]
+    result = parse_question_rows(TEMPLATE_HEADERS, rows)
+    assert result.ok and [record.row for record in result.records] == [2, 3]
+    assert result.duplicates == []
+
+
+def test_same_question_with_another_answer_is_an_error(make_row):
+    rows = [(2, make_row(题干="报警电话？")), (3, make_row(题干="报警电话？", 选项A="拍照", 选项B="报警", 答案="A"))]
+    result = parse_question_rows(TEMPLATE_HEADERS, rows)
+    assert [record.row for record in result.records] == [2]
+    assert [(e.row, e.column) for e in result.errors] == [(3, "答案")]
+    assert "与第2行的题干和选项相同，但答案不同" in result.errors[0].message
 
 
 def test_all_errors_are_collected_across_rows_and_columns(make_row):
     rows = [
         (2, make_row()),
-        (3, make_row(题干="第三行", 题型="填空", 难度="9")),
+        (3, make_row(题干="第三行", 题型="抢答", 难度="9")),
         (5, make_row(题干="第五行", 答案="AE", 选项C="", 分值="0")),
         (6, make_row(题干="第六行")),
         (8, make_row(题干="", 题型="多选", 答案="B")),
@@ -118,14 +138,14 @@ def test_all_errors_are_collected_across_rows_and_columns(make_row):
     assert [record.row for record in result.records] == [2, 6]
     assert [(e.row, e.column) for e in result.errors] == [
         (3, "题型"),
-        (3, "难度"),
         (5, "选项C"),
         (5, "答案"),
         (5, "分值"),
         (8, "题干"),
         (8, "答案"),
     ]
-    assert "单选题只能有一个正确答案" in result.errors[3].message
+    assert "单选题只能有一个正确答案" in result.errors[2].message
+    assert [(w.row, w.column) for w in result.warnings] == [(3, "难度")]
 
 
 def test_row_numbers_count_blank_and_header_rows_in_files(csv_bytes, xlsx_bytes, make_row):
@@ -153,17 +173,23 @@ def test_duplicate_header_is_reported_as_file_level_error(make_row):
 @pytest.mark.parametrize(
     "header, missing",
     [
-        (["题干", "答案"], "“题型”"),
-        (["题型", "答案"], "“题干”"),
         (["题型", "题干"], "“答案”"),
+        (["题干", "解析", "备注"], "“答案”"),
+        (["题型", "答案", "备注"], "“题干”"),
         (["题型", "备注"], "“题干”、“答案”"),
     ],
 )
 def test_missing_required_column(header, missing):
-    with pytest.raises(FileRejected) as caught:
-        parse_question_rows(header, [(2, ["x", "y"])])
+    with pytest.raises(MappingNeeded) as caught:
+        parse_question_rows(header, [(2, ["x", "y", "z"])])
     assert caught.value.code == "missing_column"
     assert f"缺少必填列{missing}" in caught.value.message
+    assert "找到的表头：" + "、".join(header) in caught.value.message
+
+
+def test_type_column_is_optional():
+    result = parse_question_rows(["题干", "答案"], [(2, ["景区内可以吸烟吗", "错"])])
+    assert result.ok and result.records[0].type == "true_false"
 
 
 def test_missing_option_columns_with_choice_questions():
