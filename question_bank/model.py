@@ -138,6 +138,13 @@ class ProblemRow:
     reasons: tuple[str, ...]
 
 
+#: Values of each column kept for the mapping step, and their length.
+SAMPLE_VALUES = 3
+SAMPLE_LENGTH = 30
+#: Rows below a header that are looked at for those values.
+SAMPLE_ROWS = 20
+
+
 @dataclass
 class SectionLayout:
     """One header row of a file and what the importer made of each of its columns."""
@@ -154,6 +161,17 @@ class SectionLayout:
     type_values: list[str] = field(default_factory=list)
     #: the type values that are neither known spellings nor in the mapping
     unknown_type_values: list[str] = field(default_factory=list)
+    #: per column, the first few distinct values below the header (for the mapping step)
+    samples: list[list[str]] = field(default_factory=list)
+
+    def note_samples(self, cells: list[str]) -> None:
+        """Keep up to SAMPLE_VALUES distinct values per column, each cut to SAMPLE_LENGTH characters."""
+        while len(self.samples) < len(self.header):
+            self.samples.append([])
+        for values, cell in zip(self.samples, cells):
+            text = cell.strip()[:SAMPLE_LENGTH] if isinstance(cell, str) else ""
+            if text and len(values) < SAMPLE_VALUES and text not in values:
+                values.append(text)
 
     @property
     def unknown_columns(self) -> list[str]:
@@ -163,7 +181,9 @@ class SectionLayout:
         return {
             "sheet": self.sheet,
             "header_row": self.header_row,
-            "columns": [{"header": name, "field": matched} for name, matched in zip(self.header, self.fields)],
+            "columns": [{"header": name, "field": matched,
+                         "samples": list(self.samples[index]) if index < len(self.samples) else []}
+                        for index, (name, matched) in enumerate(zip(self.header, self.fields))],
             "missing_fields": list(self.missing_fields),
             "type_values": list(self.type_values),
             "unknown_type_values": list(self.unknown_type_values),

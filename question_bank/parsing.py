@@ -67,6 +67,7 @@ from .model import (
     ParseResult,
     ProblemRow,
     QuestionRecord,
+    SAMPLE_ROWS,
     RowError,
     SectionLayout,
     UnsupportedRow,
@@ -281,6 +282,8 @@ class _Section:
     type_hint: str = ""
     #: questions read from text: every column exists, options may simply be absent
     text_layout: bool = False
+    #: data rows looked at for the mapping step's sample values
+    sample_rows: int = 0
 
     @property
     def has_option_columns(self) -> bool:
@@ -375,7 +378,7 @@ class _Parser:
         self.data_rows = 0
         self.sections_seen = 0
         self.text_questions = 0
-        self.guessed_header: tuple[str, int, list[str]] | None = None
+        self.guessed_header: tuple[str, int, list[str], list[list[str]]] | None = None
         self.sheet_names: set[str] = set()
 
     # -- sheets
@@ -403,6 +406,9 @@ class _Parser:
                 _reject_formulas(row_number, cells, None)
                 section = self._start_section(name, row_number, texts)
                 continue
+            if section.sample_rows < SAMPLE_ROWS:
+                section.sample_rows += 1
+                section.layout.note_samples(texts)
             hint = _section_title(texts)
             if hint is not None:
                 section.type_hint = hint
@@ -470,14 +476,18 @@ class _Parser:
         """Keep the most header-like early row of a sheet without a header, for the mapping step."""
         if self.guessed_header is not None:
             return
-        for row_number, cells in rows[:HEADER_SEARCH_ROWS]:
+        for index, (row_number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
             texts = [cell if isinstance(cell, str) else "" for cell in cells]
             if sum(1 for text in texts if text) >= 2:
-                self.guessed_header = (sheet, row_number, texts)
+                self.guessed_header = (sheet, row_number, texts,
+                                       [[cell if isinstance(cell, str) else "" for cell in below]
+                                        for _row, below in rows[index + 1 : index + 1 + SAMPLE_ROWS]])
                 return
 
     def _feed_sheet_as_text(self, sheet: str, rows: list[tuple[int, list]]) -> bool:
         """A sheet without a header may hold questions as text, one line per cell."""
+        if _is_table(rows):
+            return False
         lines: list[tuple[int, str]] = []
         for row_number, cells in rows:
             texts = [cell for cell in cells if isinstance(cell, str) and cell]
@@ -576,10 +586,12 @@ class _Parser:
         layout = self.layout
         if not layout.sections:
             if self.guessed_header is not None:
-                sheet, row_number, header = self.guessed_header
+                sheet, row_number, header, below = self.guessed_header
                 fields, *_ = _resolve_columns(header, self.mapping)
-                layout.sections.append(SectionLayout(sheet, row_number, header, fields,
-                                                     missing_fields=_missing_of(fields)))
+                guessed = SectionLayout(sheet, row_number, header, fields, missing_fields=_missing_of(fields))
+                for cells in below:
+                    guessed.note_samples(cells)
+                layout.sections.append(guessed)
                 layout.signature = header_signature(header)
                 raise MappingNeeded(_missing_message(layout, no_header=True), layout)
             raise FileRejected("empty", "文件中没有任何内容（找不到表头行）")
@@ -665,6 +677,14 @@ def _section_title(texts: list[str]) -> str | None:
         return None
     match = _SECTION_TITLE_RE.match(unicodedata.normalize("NFKC", filled[0]))
     return match.group("type") if match else None
+
+
+def _is_table(rows: list[tuple[int, list]]) -> bool:
+    """Most rows fill three or more cells: a table whose header was not recognised (a title row
+    above it, unusual column names), not questions written one line per cell.  It goes to the
+    mapping step; read as text, its stems ("第1题：…") would pass for questions without options."""
+    wide = sum(1 for _row, cells in rows if sum(1 for cell in cells if cell != "") >= 3)
+    return wide * 2 > len(rows)
 
 
 def _looks_like_answer(text: str) -> bool:

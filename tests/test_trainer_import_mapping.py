@@ -66,6 +66,10 @@ def test_unknown_layout_goes_to_the_mapping_step(client, trainer):
     assert "还需要：题干、答案" in html
     labels = re.findall(r'<label class="form-label mb-0" for="column_\d+">([^<]*)</label>', html)
     assert labels == OTHER_HEADER
+    # each column shows what it holds, so "内容" and "标答" can be told apart at a glance
+    samples = re.findall(r'<span class="d-block small text-muted column-samples">例：([^<]*)</span>', html)
+    assert samples[2] == "发现火情首先应当怎么做？ / 疏散时应当注意哪些事项？ / 灭火器应当定期检查。"
+    assert samples[7] == "A / ACD / F"
     # every field of the drop-down, including the per-option 是否正确 flags and "leave out"
     for label in ("题干", "选项A", "选项（全部选项在一个单元格里）", "选项A是否正确", "选项H是否正确", "不导入此列"):
         assert f">{label}</option>" in html, label

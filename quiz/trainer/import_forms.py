@@ -29,6 +29,8 @@ class MappingColumn:
     recognised: str
     #: the field the current mapping gives it ("" = none)
     mapped: str
+    #: the first few values of the column in the file, so a trainer can tell what it holds
+    samples: tuple[str, ...] = ()
 
     @property
     def auto_label(self) -> str:
@@ -77,7 +79,8 @@ def mapping_layout(layout: dict, mapping: dict | None) -> MappingLayout:
             if not key or key in seen:
                 continue
             seen.add(key)
-            columns.append(MappingColumn(header, match_header(header).field, current.field_for(header) or ""))
+            columns.append(MappingColumn(header, match_header(header).field, current.field_for(header) or "",
+                                         tuple(column.get("samples", []))))
         for value in section.get("type_values", []):
             key = normalize_value(value)
             if not key or key in seen_values:

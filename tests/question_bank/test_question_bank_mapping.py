@@ -45,10 +45,12 @@ def test_missing_field_names_the_headers_found_and_what_is_needed():
     data = error.layout.to_json()
     assert data["needs_mapping"] and data["missing_fields"] == ["答案"]
     assert data["signature"] == header_signature(OTHER_SYSTEM)
-    assert data["sections"][0]["columns"][:4] == [
+    assert [{"header": c["header"], "field": c["field"]} for c in data["sections"][0]["columns"][:4]] == [
         {"header": "编号", "field": ""}, {"header": "试题类型", "field": "题型"},
         {"header": "试题内容", "field": "题干"}, {"header": "选项一内容", "field": "选项A"},
     ]
+    # the first values of each column, for the mapping page
+    assert data["sections"][0]["columns"][6]["samples"] == ["1", "1,2", "2"]
     # the type column's values are collected even before the mapping, for the value table
     assert data["sections"][0]["type_values"] == ["0", "1", "2", "SC", "9"]
     assert data["sections"][0]["unknown_type_values"] == ["0", "1", "2", "9"]
@@ -193,3 +195,36 @@ def test_problem_rows_workbook_can_be_fixed_and_uploaded_again(xlsx_sheets):
 
 def test_problem_rows_workbook_without_problems_is_just_empty():
     assert _sheet_rows(problem_rows_xlsx([])) == []
+
+
+def _workbook(rows) -> bytes:
+    workbook = openpyxl.Workbook()
+    for values in rows:
+        workbook.active.append(values)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_titled_table_with_unknown_headers_and_numbered_stems_goes_to_the_mapping_step():
+    """A title row above an unrecognised header, and stems like "第1题：…", once made the sheet
+    pass for questions written as text (all skipped, "no options"): it is a table to map."""
+    rows = [["2026年安全生产月知识竞赛题库"], ["编号", "内容", "答", "甲", "乙", "丙"]]
+    rows += [[n, f"第{n}题：发生火灾时应当拨打哪个电话？", "B", "110", "119", "120"] for n in range(1, 7)]
+    data = _workbook(rows)
+    with pytest.raises(MappingNeeded) as caught:
+        parse_question_file("竞赛题库.xlsx", data)
+    section = caught.value.layout.sections[0]
+    assert (section.header_row, section.header[:3]) == (2, ["编号", "内容", "答"])
+    mapping = ColumnMapping(columns={"编号": "忽略", "内容": "题干", "答": "答案", "甲": "选项A", "乙": "选项B",
+                                     "丙": "选项C"})
+    result = parse_question_file("竞赛题库.xlsx", data, mapping=mapping)
+    assert result.ok and len(result.records) == 6
+    assert result.records[0].stem.endswith("发生火灾时应当拨打哪个电话？") and result.records[0].correct == (1,)
+
+
+def test_questions_written_one_per_cell_are_still_read_as_text():
+    rows = [["一、单选题"], ["1、发生火灾时应当拨打哪个电话？"], ["A.110"], ["B.119"], ["答案：B"],
+            ["2、急救电话是多少？"], ["A.120"], ["B.110"], ["答案：A"]]
+    result = parse_question_file("题目.xlsx", _workbook(rows))
+    assert [record.correct for record in result.records] == [(1,), (0,)]
