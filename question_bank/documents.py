@@ -10,7 +10,6 @@ which are read as the values they are), and reading stops at the row limit.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import zipfile
@@ -31,7 +30,11 @@ from .table_reader import (
     _CORRUPT_XLSX_MESSAGE,
     _UNSAFE_XML_MESSAGE,
     _WORKBOOK_CONTENT_TYPES,
+    TEXT_DELIMITERS,
+    decode_text,
     inspect_zip,
+    iter_delimited_rows,
+    sniff_delimiter,
 )
 
 _DOCX_CONTENT_TYPES = frozenset(
@@ -51,9 +54,6 @@ _LEGACY_DOC_MESSAGE = "这是旧版 Word(.doc) 文件，请在 Word 或 WPS 中�
 
 #: Leading bytes of formats that are certainly not question files.
 _OTHER_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"BM", b"{\\rtf")
-TEXT_DELIMITERS = (",", "\t", ";", "|")
-#: Lines looked at to choose the delimiter of a text table.
-_SNIFF_LINES = 30
 #: Prefix of a Word paragraph that is an automatically numbered list item.
 LIST_ITEM = "\x00"
 #: Word tables and paragraphs: a document with more paragraphs than this is refused.
@@ -106,66 +106,15 @@ def open_document(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Iterator[D
         return
     if data.startswith(_OTHER_MAGIC):
         raise FileRejected("unsupported_type", _UNSUPPORTED_MESSAGE)
-    text = decode_text(data)
-    yield DocumentSource("csv", [SheetSource("", _iter_text_table(text))], text_lines=_lines(text))
+    text = decode_text(data, binary_message=_UNSUPPORTED_MESSAGE)
+    yield DocumentSource("csv", [SheetSource("", iter_delimited_rows(text, TEXT_DELIMITERS, "文本文件"))], text_lines=_lines(text))
 
 
 # --------------------------------------------------------------------------- text
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-16 with a BOM (Excel's "Unicode text"), else UTF-8 (BOM optional), else GB18030."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise FileRejected("encoding", "无法识别文件编码，请另存为 UTF-8 编码后再上传") from None
-    if b"\0" in data[:4096]:
-        raise FileRejected("unsupported_type", _UNSUPPORTED_MESSAGE)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FileRejected(
-        "encoding", "无法识别文件编码，请在 Excel 中另存为“CSV UTF-8(逗号分隔)”格式后再上传"
-    )
-
-
 def _lines(text: str) -> list[tuple[int, str]]:
     return list(enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1))
-
-
-def sniff_delimiter(text: str) -> str:
-    """The delimiter that gives the most columns on any of the first non-blank lines (ties: comma).
-
-    Several lines are looked at because a title line above the header has no delimiters.
-    """
-    lines = [line for line in io.StringIO(text) if line.strip()][:_SNIFF_LINES]
-    best, best_count = ",", 1
-    for delimiter in TEXT_DELIMITERS:
-        count = 0
-        for line in lines:
-            try:
-                count = max(count, len(next(csv.reader([line], delimiter=delimiter), [])))
-            except csv.Error:  # the full read reports malformed input properly
-                continue
-        if count > best_count:
-            best, best_count = delimiter, count
-    return best
-
-
-def _iter_text_table(text: str) -> Iterator[RawRow]:
-    delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    row_number = 0
-    try:
-        for row_number, record in enumerate(reader, start=1):
-            yield row_number, list(record)
-    except csv.Error as exc:
-        raise FileRejected(
-            "corrupt", f"文本文件第{row_number + 1}行格式错误（如引号不匹配或单元格过长），无法解析"
-        ) from exc
 
 
 # --------------------------------------------------------------------------- xlsx

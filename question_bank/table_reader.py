@@ -63,6 +63,10 @@ COMPRESSION_RATIO_CHECK_BYTES = 1024 * 1024
 EXCEL_MAX_ROW = 1_048_576
 
 CSV_DELIMITERS = (",", "\t", ";")
+#: Delimiters of a question file as text (a pipe too: some systems export with it).
+TEXT_DELIMITERS = (",", "\t", ";", "|")
+#: Lines looked at to choose the delimiter.
+_SNIFF_LINES = 30
 
 #: Content types of a regular (macro-free) workbook part.
 _WORKBOOK_CONTENT_TYPES = frozenset(
@@ -162,21 +166,19 @@ def _iter_csv_rows(data: bytes) -> Iterator[RawRow]:
         raise FileRejected(
             "unsupported_type", "文件扩展名是 .csv，但内容是 Excel 或其他二进制文件，请另存为 CSV 后再上传"
         )
-    text = _decode_csv(data)
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    row_number = 0
-    try:
-        for row_number, record in enumerate(reader, start=1):
-            yield row_number, list(record)
-    except csv.Error as exc:
-        raise FileRejected(
-            "corrupt", f"CSV 文件第{row_number + 1}行格式错误（如引号不匹配或单元格过长），无法解析"
-        ) from exc
+    return iter_delimited_rows(decode_text(data), CSV_DELIMITERS, "CSV 文件")
 
 
-def _decode_csv(data: bytes) -> str:
-    """Decode as UTF-8 (BOM optional), falling back to GB18030 (a superset of GBK)."""
+def decode_text(data: bytes, *, binary_message: str = _UNSUPPORTED_MESSAGE) -> str:
+    """UTF-16 with a BOM (Excel's "Unicode text"), else UTF-8 (BOM optional), else GB18030 (a
+    superset of GBK); NUL bytes near the start mean a binary file (refused with ``binary_message``)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise FileRejected("encoding", "无法识别文件编码，请另存为 UTF-8 编码后再上传") from None
+    if b"\0" in data[:4096]:
+        raise FileRejected("unsupported_type", binary_message)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -187,21 +189,36 @@ def _decode_csv(data: bytes) -> str:
     )
 
 
-def _sniff_delimiter(text: str) -> str:
-    """Pick the delimiter that splits the first non-blank line into the most columns.
+def sniff_delimiter(text: str, delimiters: tuple[str, ...] = TEXT_DELIMITERS) -> str:
+    """The delimiter that gives the most columns on any of the first non-blank lines (ties: comma).
 
-    Ties (including a single-column line) go to the comma.
+    Several lines are looked at because a title line above the header has no delimiters.
     """
-    first_line = next((line for line in io.StringIO(text) if line.strip()), "")
+    lines = [line for line in io.StringIO(text) if line.strip()][:_SNIFF_LINES]
     best, best_count = ",", 1
-    for delimiter in CSV_DELIMITERS:
-        try:
-            columns = next(csv.reader([first_line], delimiter=delimiter), [])
-        except csv.Error:  # the full read reports malformed input properly
-            continue
-        if len(columns) > best_count:
-            best, best_count = delimiter, len(columns)
+    for delimiter in delimiters:
+        count = 0
+        for line in lines:
+            try:
+                count = max(count, len(next(csv.reader([line], delimiter=delimiter), [])))
+            except csv.Error:  # the full read reports malformed input properly
+                continue
+        if count > best_count:
+            best, best_count = delimiter, count
     return best
+
+
+def iter_delimited_rows(text: str, delimiters: tuple[str, ...], kind: str) -> Iterator[RawRow]:
+    """Every record of a delimited text with its 1-based row number; ``kind`` names the file in errors."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text, delimiters))
+    row_number = 0
+    try:
+        for row_number, record in enumerate(reader, start=1):
+            yield row_number, list(record)
+    except csv.Error as exc:
+        raise FileRejected(
+            "corrupt", f"{kind}第{row_number + 1}行格式错误（如引号不匹配或单元格过长），无法解析"
+        ) from exc
 
 
 # -------------------------------------------------------------------------- XLSX

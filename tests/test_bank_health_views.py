@@ -20,6 +20,12 @@ from test_trainer_import import token_of, upload
 LONG = "立即停止作业并按照应急预案组织人员撤离到安全地点"
 #: a 单选 whose correct option is by far the longest: the length cue
 CUED = dict(options=["继续作业", LONG, "等待通知", "拍照上报"], correct=[1])
+#: an upload: the cued question (row 2) and a plain one (row 3)
+UPLOAD = [
+    ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "分类"],
+    ["单选", "发现有限空间内气体检测超标时应当怎么做？", "继续作业", LONG, "等待通知", "拍照上报", "B", "有限空间"],
+    ["单选", "景区发生火灾时应当首先做什么？", "报警", "拍照", "围观", "离开", "A", "消防安全"],
+]
 
 
 def cued_question(build, stem="发现有限空间内气体检测超标时应当怎么做？"):
@@ -59,10 +65,7 @@ def test_cli_checks_the_builtin_bank_and_files(runner, tmp_path):
     assert builtin.exit_code == 0 and "未达标" not in builtin.output
     assert "题库体检：共 5" in builtin.output  # 500+ questions
     path = tmp_path / "上传.xlsx"
-    path.write_bytes(xlsx_file([
-        ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "分类"],
-        ["单选", "发现有限空间内气体检测超标时应当怎么做？", "继续作业", LONG, "等待通知", "拍照上报", "B", "有限空间"],
-    ]))
+    path.write_bytes(xlsx_file(UPLOAD[:2]))
     result = runner.invoke(args=["check-bank", str(path)])
     assert result.exit_code == 0, result.output
     assert "[正确选项明显最长] 上传.xlsx第2行" in result.output
@@ -98,11 +101,7 @@ def test_employees_cannot_see_the_health_page(build, client, web_login):
 
 
 def test_upload_preview_shows_health_warnings_per_row(build, client, trainer):
-    data = xlsx_file([
-        ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "分类"],
-        ["单选", "发现有限空间内气体检测超标时应当怎么做？", "继续作业", LONG, "等待通知", "拍照上报", "B", "有限空间"],
-        ["单选", "景区发生火灾时应当首先做什么？", "报警", "拍照", "围观", "离开", "A", "消防安全"],
-    ])
+    data = xlsx_file(UPLOAD)
     token = token_of(upload(client, "bank.xlsx", data))
     page = client.get(f"/trainer/imports/{token}").data.decode()
     assert 'id="upload-health"' in page and "正确选项明显最长 1" in page
@@ -115,11 +114,7 @@ def test_upload_preview_shows_health_warnings_per_row(build, client, trainer):
 
 def test_large_upload_gets_health_on_request(build, client, trainer, monkeypatch):
     monkeypatch.setattr(question_import, "HEALTH_INLINE_LIMIT", 1)
-    data = xlsx_file([
-        ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "分类"],
-        ["单选", "发现有限空间内气体检测超标时应当怎么做？", "继续作业", LONG, "等待通知", "拍照上报", "B", "有限空间"],
-        ["单选", "景区发生火灾时应当首先做什么？", "报警", "拍照", "围观", "离开", "A", "消防安全"],
-    ])
+    data = xlsx_file(UPLOAD)
     token = token_of(upload(client, "bank.xlsx", data))
     page = client.get(f"/trainer/imports/{token}").data.decode()
     assert 'id="upload-health-run"' in page and 'id="upload-health"' not in page
@@ -134,10 +129,7 @@ def test_large_upload_gets_health_on_request(build, client, trainer, monkeypatch
 
 def test_api_preview_reports_health(build, api):
     session = api(build.user(role="trainer"))
-    data = xlsx_file([
-        ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "分类"],
-        ["单选", "发现有限空间内气体检测超标时应当怎么做？", "继续作业", LONG, "等待通知", "拍照上报", "B", "有限空间"],
-    ])
+    data = xlsx_file(UPLOAD[:2])
     response = session.post("/api/v1/questions/import/preview",
                             data={"file": (io.BytesIO(data), "bank.xlsx")}, content_type="multipart/form-data")
     assert response.status_code == 201, response.get_json()

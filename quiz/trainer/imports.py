@@ -4,6 +4,8 @@ choice all but the rows with problems, which can be downloaded to fix)."""
 
 from __future__ import annotations
 
+import functools
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -100,16 +102,27 @@ def _pending(token: str):
     return get_pending_import(token, current_user, question_import.KIND, now_utc())
 
 
+def _with_pending(view):
+    """Hand the view the trainer's pending import of the URL; an expired one goes back to the upload."""
+
+    @functools.wraps(view)
+    def wrapper(token: str):
+        try:
+            pending = _pending(token)
+        except ImportExpired as expired:
+            flash(expired.message, "warning")
+            return redirect(url_for("trainer.import_upload"))
+        return view(token, pending)
+
+    return wrapper
+
+
 @bp.route("/imports/<token>/mapping", methods=["GET", "POST"])
 @reads_first
 @roles_required(*STAFF_ROLES)
-def import_mapping(token: str):
+@_with_pending
+def import_mapping(token: str, pending):
     """The mapping step: which field each column of the file is, what each type value means."""
-    try:
-        pending = _pending(token)
-    except ImportExpired as expired:
-        flash(expired.message, "warning")
-        return redirect(url_for("trainer.import_upload"))
     if not question_import.mappable(pending):
         flash("这份内容没有可以映射的表头，已直接显示预览。", "info")
         return redirect(url_for("trainer.import_preview", token=token))
@@ -148,13 +161,9 @@ def import_mapping(token: str):
 @bp.post("/imports/<token>/health")
 @reads_first
 @roles_required(*STAFF_ROLES)
-def import_health(token: str):
+@_with_pending
+def import_health(token: str, pending):
     """Run the 题库体检 of an upload too large to be checked as it was read, and keep it."""
-    try:
-        pending = _pending(token)
-    except ImportExpired as expired:
-        flash(expired.message, "warning")
-        return redirect(url_for("trainer.import_upload"))
     if not ActionForm().validate_on_submit():
         flash("页面已过期，请重试。", "warning")
         return redirect(url_for("trainer.import_preview", token=token))
@@ -166,12 +175,8 @@ def import_health(token: str):
 
 @bp.get("/imports/<token>/problems.xlsx")
 @roles_required(*STAFF_ROLES)
-def import_problem_rows(token: str):
+@_with_pending
+def import_problem_rows(token: str, pending):
     """The rows with problems as they were in the file, plus 错误原因: fix them and upload again."""
-    try:
-        pending = _pending(token)
-    except ImportExpired as expired:
-        flash(expired.message, "warning")
-        return redirect(url_for("trainer.import_upload"))
     stem = pending.filename.rsplit(".", 1)[0] or "题库"
     return download(question_import.problem_rows_file(pending), f"{stem}-有问题的行.xlsx", XLSX_MIMETYPE)

@@ -23,6 +23,8 @@ if _PROJECT_ROOT not in sys.path:
 
 from question_bank import TEMPLATE_HEADERS  # noqa: E402
 
+from helpers import replace_zip_members as _replace_zip_members  # noqa: E402
+
 _VALID_SINGLE = {
     "题型": "单选",
     "题干": "景区发生火灾时应当首先做什么？",
@@ -118,19 +120,6 @@ def _docx_bytes(paragraphs: list[str] = (), *, tables: list[list[list[str]]] = (
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
-
-
-def _replace_zip_members(data: bytes, replacements: dict[str, bytes]) -> bytes:
-    """Copy a zip, swapping the content of the named members (added if missing)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    output = io.BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            if info.filename not in replacements:
-                target.writestr(info.filename, source.read(info.filename))
-        for name, content in replacements.items():
-            target.writestr(name, content)
-    return output.getvalue()
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ from question_bank import (
     problem_rows_xlsx,
 )
 
+from helpers import xlsx_file
+
 OTHER_SYSTEM = ["编号", "试题类型", "试题内容", "选项一内容", "选项二内容", "选项三内容", "标答", "说明"]
 OTHER_ROWS = [
     (2, ["1", "0", "发现火情应？", "报警", "围观", "拍照", "1", "先报警"]),
@@ -197,21 +199,12 @@ def test_problem_rows_workbook_without_problems_is_just_empty():
     assert _sheet_rows(problem_rows_xlsx([])) == []
 
 
-def _workbook(rows) -> bytes:
-    workbook = openpyxl.Workbook()
-    for values in rows:
-        workbook.active.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def test_a_titled_table_with_unknown_headers_and_numbered_stems_goes_to_the_mapping_step():
     """A title row above an unrecognised header, and stems like "第1题：…", once made the sheet
     pass for questions written as text (all skipped, "no options"): it is a table to map."""
     rows = [["2026年安全生产月知识竞赛题库"], ["编号", "内容", "答", "甲", "乙", "丙"]]
     rows += [[n, f"第{n}题：发生火灾时应当拨打哪个电话？", "B", "110", "119", "120"] for n in range(1, 7)]
-    data = _workbook(rows)
+    data = xlsx_file(rows)
     with pytest.raises(MappingNeeded) as caught:
         parse_question_file("竞赛题库.xlsx", data)
     section = caught.value.layout.sections[0]
@@ -226,5 +219,5 @@ def test_a_titled_table_with_unknown_headers_and_numbered_stems_goes_to_the_mapp
 def test_questions_written_one_per_cell_are_still_read_as_text():
     rows = [["一、单选题"], ["1、发生火灾时应当拨打哪个电话？"], ["A.110"], ["B.119"], ["答案：B"],
             ["2、急救电话是多少？"], ["A.120"], ["B.110"], ["答案：A"]]
-    result = parse_question_file("题目.xlsx", _workbook(rows))
+    result = parse_question_file("题目.xlsx", xlsx_file(rows))
     assert [record.correct for record in result.records] == [(1,), (0,)]
