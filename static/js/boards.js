@@ -1,11 +1,8 @@
-// Board pages: unit filter submits on change, print buttons, copy-link, confirmations.
+// Board pages: unit filter submits on change, copy-link (confirmations and printing: app.js).
 (function () {
   "use strict";
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
-  });
-  document.querySelectorAll("[data-print]").forEach(function (button) {
-    button.addEventListener("click", function () { window.print(); });
   });
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {
@@ -19,11 +16,6 @@
         document.execCommand("copy");
         done();
       }
-    });
-  });
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
 })();

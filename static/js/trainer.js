@@ -2,17 +2,6 @@
 (function () {
   "use strict";
 
-  // Forms that ask before they submit (delete, unpublish).
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-    });
-  });
-
-  document.querySelectorAll("[data-print]").forEach(function (button) {
-    button.addEventListener("click", function () { window.print(); });
-  });
-
   // Question form: show the option inputs or the true/false answer for the chosen type.
   var questionForm = document.getElementById("question-form");
   if (questionForm) {

@@ -2,8 +2,7 @@
  * Training pages (no inline scripts: CSP script-src 'self').
  * - practice: the answer button stays disabled until an option is chosen;
  *   a second click while the form is being sent is ignored.
- * - posters: the print button.
- * - forms with data-confirm ask before submitting (delete a level, withdraw a series).
+ * (Confirmations and the posters' print button: app.js.)
  */
 (function () {
   "use strict";
@@ -18,14 +17,6 @@
       form.dataset.sent = "1";
     });
   }
-  document.querySelectorAll("[data-print]").forEach(function (el) {
-    el.addEventListener("click", function () { window.print(); });
-  });
-  document.querySelectorAll("form[data-confirm]").forEach(function (el) {
-    el.addEventListener("submit", function (event) {
-      if (!window.confirm(el.dataset.confirm)) { event.preventDefault(); }
-    });
-  });
 })();
 
 // The notebook: open or close every question at once.
