@@ -55,7 +55,10 @@ test: install browser $(AXE)
 		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/question_bank; \
 	fi
 
+## The load benchmarks drive the server with wrk (a Debian package)
 bench: install
+	@command -v wrk >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || echo "wrk not installed"
 	$(BIN)/python bench/load_attempts.py
 
 clean:

@@ -228,3 +228,13 @@ def test_cli_reads_every_format_in_a_folder(runner, tmp_path):
     result = runner.invoke(args=["import-questions", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1].startswith("导入 2 题，")
+
+
+def test_one_shot_import_keeps_the_original_body_unless_asked_for_the_report(client, trainer_api):
+    clean = xlsx_file([TEMPLATE_HEADERS, row(), row(题干="第二道：发现有人触电应当先做什么？")])
+    plain = post_file(client, trainer_api.token, "/api/v1/questions/import", clean)
+    assert plain.status_code == 201 and plain.json == {"imported": 2, "skipped_duplicates": 0}
+    other = xlsx_file([TEMPLATE_HEADERS, row(题干="第三道：灭火器压力表指针应当在哪个区域？")])
+    asked = post_file(client, trainer_api.token, "/api/v1/questions/import", other, skip_invalid="true")
+    assert asked.json == {"imported": 1, "skipped_duplicates": 0, "skipped_invalid": [], "skipped_unsupported": [],
+                          "warnings": []}

@@ -138,7 +138,7 @@ class UnsupportedRowOut(Schema):
 class ImportOut(Schema):
     imported = Integer(required=True)
     skipped_duplicates = Integer(required=True)
-    # present (all three) only when one of them is not empty
+    # present (all three) with skip_invalid=true or when one of them is not empty
     skipped_invalid = List(Nested(RowErrorOut),
                            metadata={"description": "problems of the rows left out (skip_invalid=true)"})
     skipped_unsupported = List(Nested(UnsupportedRowOut))

@@ -53,12 +53,12 @@ def import_questions(files):
     with write_block():
         summary = question_import.import_parsed(payload, upload.filename or "", "skip", api_user(), now_utc(),
                                                 skip_invalid=skip_invalid)
-    # the original contract is {"imported", "skipped_duplicates"}: the lists only appear when there is
-    # something to report, so clients written against it see the same body for the same files
+    # the original contract is {"imported", "skipped_duplicates"}: the lists appear when the caller asked
+    # for a partial import or there is something to report, so older clients see the same body as before
     reported = {"skipped_invalid": question_import.file_errors(payload) if skip_invalid else [],
                 **question_import.report_lists(payload)}
     return {"imported": summary.imported, "skipped_duplicates": summary.skipped_duplicates,
-            **(reported if any(reported.values()) else {})}
+            **(reported if skip_invalid or any(reported.values()) else {})}
 
 
 @bp.post("/quizzes")
