@@ -20,7 +20,7 @@ from .api import openapi as api_openapi
 from .auth.routes import bp as auth_bp
 from .auth_setup import SAFE_METHODS
 from .boards.routes import bp as boards_bp
-from .database import configure_engine, transaction_mode
+from .database import configure_engine, engine_options, transaction_mode
 from .extensions import bootstrap, csrf, db, limiter, migrate
 from .take.routes import bp as take_bp
 from .trainer.routes import bp as trainer_bp
@@ -103,6 +103,7 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def _init_extensions(app: APIFlask) -> None:
+    engine_options(app)
     db.init_app(app)
     configure_engine(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
