@@ -98,8 +98,10 @@ class QueuedWriterConnection(sqlite3.Connection):
 def engine_options(app) -> None:
     """SQLite connections are made as :class:`QueuedWriterConnection` (set before the engine exists)."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("connect_args", {}).setdefault("factory", QueuedWriterConnection)
+        # copies: the default options dict is shared by every app made in this process
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"factory": QueuedWriterConnection, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def configure_engine(app) -> None:

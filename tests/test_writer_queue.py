@@ -45,3 +45,12 @@ def test_the_app_engine_queues_writers_and_not_readers(app):
             connection.execute(text("SELECT 1"))
             assert raw.queued
         assert not raw.queued
+
+
+def test_an_sqlite_app_leaves_the_shared_engine_options_alone(tmp_path):
+    """A PostgreSQL app made after an SQLite one in the same process must not get sqlite3's factory."""
+    from quiz import create_app
+    from quiz.config import DefaultConfig
+
+    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'a.db'}"})
+    assert "connect_args" not in DefaultConfig.SQLALCHEMY_ENGINE_OPTIONS
