@@ -131,7 +131,7 @@ def user_new():
             with write_block():
                 unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
                 user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
-                                           password_hash, current_user, now_utc())
+                                           password_hash, current_user, now_utc(), must_change_password=True)
         except DomainError as error:
             fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id,
                       "role": form.role}
@@ -192,7 +192,7 @@ def user_reset_password(user_id: int):
     if generated:
         return render_template("admin/credentials.html", title="密码已重置",
                                credentials=[(user.username, user.display_name, generated)])
-    flash(f"已重置 {user.username} 的密码，该用户需要重新登录。", "success")
+    flash(f"已重置 {user.username} 的密码，该用户需要重新登录并设置自己的密码。", "success")
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 

@@ -269,7 +269,7 @@ def apply_user_import(
             user.display_name, user.role, user.unit = row.display_name, row.role, unit
             accounts.token_memo.forget_user(user.id)  # the role may have changed
             if row.password_hash:
-                accounts.set_password_hash(user, row.password_hash, now)
+                accounts.set_password_hash(user, row.password_hash, now, must_change=True)
             result.updated += 1
             continue
         password_hash = row.password_hash
@@ -279,7 +279,7 @@ def apply_user_import(
             password, password_hash = generated[row.username]
             result.credentials.append((row.username, row.display_name, password))
         user = User(username=row.username, display_name=row.display_name, unit=unit, role=row.role,
-                    password_hash=password_hash, created_at=now)
+                    password_hash=password_hash, must_change_password=True, created_at=now)
         db.session.add(user)
         result.created += 1
     db.session.flush()
