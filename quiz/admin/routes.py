@@ -219,14 +219,14 @@ def user_set_enabled(user_id: int, action: str):
 
 def _parse_users(filename: str, data: bytes) -> dict:
     config = current_app.config
-    return user_import.parse_user_upload(filename, data, hash_method=config["PASSWORD_HASH_METHOD"],
+    return user_import.parse_user_upload(filename, data, hash_method=config["TEMPORARY_PASSWORD_HASH_METHOD"],
                                          min_length=config["PASSWORD_MIN_LENGTH"])
 
 
 def _new_passwords(pending, _form) -> dict[str, tuple[str, str]]:
-    """Generated passwords and their hashes, made before the write lock is taken."""
+    """Generated passwords and their (temporary-cost) hashes, made before the write lock is taken."""
     passwords = user_import.passwords_to_generate(pending)
-    hashes = user_import.hash_passwords(list(passwords.values()), current_app.config["PASSWORD_HASH_METHOD"])
+    hashes = user_import.hash_passwords(list(passwords.values()), current_app.config["TEMPORARY_PASSWORD_HASH_METHOD"])
     return {name: (password, hashed) for (name, password), hashed in zip(passwords.items(), hashes)}
 
 
