@@ -9,6 +9,19 @@
     });
   });
 
+  // Long form posts (a bulk import): the button shows that the work is under way and cannot be sent twice.
+  document.querySelectorAll("form[data-busy]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return;
+      var button = form.querySelector("[type=submit]");
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+      var status = form.querySelector("[data-busy-status]");
+      if (status) { status.textContent = form.dataset.busy; status.hidden = false; }
+      if (button) { window.setTimeout(function () { button.disabled = true; }, 0); }
+    });
+  });
+
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
