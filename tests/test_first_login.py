@@ -28,6 +28,7 @@ def test_an_account_created_on_the_admin_pages_must_set_its_password_first(app, 
                                                      "role": "employee", "password": "Admin-Gave-77"})
     assert created.status_code == 302
     assert _user("xinren").must_change_password
+    assert "待改初始密码" in client.get("/admin/users").data.decode()
 
     browser, login = _sign_in(app, "xinren", "Admin-Gave-77")
     assert login.location.endswith("/account/password")
