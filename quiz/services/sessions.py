@@ -68,7 +68,10 @@ def _parse(alternative_id: str) -> tuple[int, int, str] | None:
         return None
 
 
-_SESSION_USER = select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+#: Run on every request of a signed-in browser (the quiz page's autosave too): one query, built once.
+_SESSION_USER = select(
+    User, LoginSession.secret_hash, LoginSession.created_at, LoginSession.expires_at, LoginSession.revoked_at
+).join(LoginSession, LoginSession.user_id == User.id)
 
 
 def load_session_user(alternative_id: str, now: datetime) -> User | None:
@@ -80,12 +83,12 @@ def load_session_user(alternative_id: str, now: datetime) -> User | None:
     row = db.session.execute(_SESSION_USER.where(LoginSession.id == record_id)).first()
     if row is None:
         return None
-    user, record = row
+    user, secret_hash, created_at, expires_at, revoked_at = row
     valid = (
-        hmac.compare_digest(record.secret_hash, _hash_secret(secret))
-        and issued == int(record.created_at.timestamp())
-        and record.revoked_at is None
-        and now < record.expires_at
+        hmac.compare_digest(secret_hash, _hash_secret(secret))
+        and issued == int(created_at.timestamp())
+        and revoked_at is None
+        and now < expires_at
         and user.is_enabled
     )
     if not valid:
