@@ -75,8 +75,15 @@ def test_the_remember_cookie_carries_its_issue_time_and_expires_on_the_server(ap
 
 
 def test_a_forged_or_tampered_alternative_id_loads_nobody(app, build):
-    build.user("weizao")
+    user = build.user("weizao")
     with app.test_request_context():
+        good = sessions.open_login_session(user, remember=True, lifetime=timedelta(days=1), now=T0)
+        db.session.commit()
+        record_id, issued, secret = good.split(".", 2)
+        assert sessions.load_session_user(good, T0 + timedelta(hours=1)) is user
+        assert sessions.load_session_user(good, T0 + timedelta(days=1)) is None  # expired on the server
+        assert sessions.load_session_user(f"{record_id}.{int(issued) + 86400}.{secret}", T0) is None
+        assert sessions.load_session_user(f"{record_id}.{issued}.{secret[:-1]}{'B' if secret[-1] == 'A' else 'A'}", T0) is None
         assert sessions.load_session_user("1:1", T0) is None  # the old "<id>:<version>" form
         assert sessions.load_session_user("1.0.guess", T0) is None
         assert sessions.load_session_user("x" * 500, T0) is None
