@@ -57,3 +57,25 @@ def test_first_login_change_then_sign_out_everywhere(mobile_page, browser, live_
     thief_page.wait_for_url("**/login**")  # and the copied cookie opens nothing
     other.close()
     thief.close()
+
+
+def test_the_quiz_page_keeps_the_session_alive_while_the_employee_reads(page, live_url, build, browser_login):
+    """No save for 6 minutes, but the employee scrolls and types: the page pings the server once;
+    left alone, it sends nothing (so an abandoned page does reach the idle timeout)."""
+    quiz = build.quiz(title="长时间测验", time_limit_seconds=3600)
+    user = build.user("yuedu", display_name="阅读者")
+    browser_login(page, user)
+    page.clock.install()
+    page.goto(f"{live_url}/quizzes/{quiz.id}")
+    page.get_by_role("button", name="开始答题").click()
+    page.wait_for_url("**/attempts/*")
+    pings: list[str] = []
+    page.on("request", lambda request: pings.append(request.url) if "csrf" in request.url else None)
+
+    page.clock.run_for("06:00")  # alone: no activity, no ping
+    assert pings == []
+    page.keyboard.press("Tab")  # the employee works on the page
+    page.mouse.wheel(0, 200)
+    page.clock.run_for("01:05")
+    page.wait_for_timeout(300)
+    assert len(pings) == 1, pings
