@@ -84,7 +84,7 @@ def seed(url: str, instance: str, *, units: int = 300, users: int = 30_000, atte
             name = rng.choice(surnames) + "".join(rng.choice(given) for _ in range(rng.choice((1, 2))))
             rows.append({"username": f"u{i:05d}", "display_name": name, "unit_id": unit_ids[(i * 7919) % len(unit_ids)],
                          "role": "employee", "password_hash": password_hash, "is_enabled": i % 97 != 0,
-                         "session_version": 1, "created_at": now})
+                         "created_at": now})
         for start in range(0, len(rows), 5000):
             session.execute(insert(User), rows[start:start + 5000])
         admin = accounts.create_user("benchadmin", password_hash=password_hash, display_name="基准管理员",

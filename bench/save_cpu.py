@@ -9,6 +9,7 @@ checkout of the project: ``--tree DIR`` runs DIR's code.
 
     .venv/bin/python bench/save_cpu.py                                   # this tree, both databases
     .venv/bin/python bench/save_cpu.py --tree /path/to/other/checkout    # another version, same way
+    .venv/bin/python bench/save_cpu.py --cookie                          # as the quiz page: session cookie
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def run(tree: Path, database: str, saves: int, rounds: int) -> list[float]:
+def run(tree: Path, database: str, saves: int, rounds: int, cookie: bool = False) -> list[float]:
     sys.path.insert(0, str(tree))
     from sqlalchemy import create_engine, text  # noqa: PLC0415
 
@@ -68,16 +69,22 @@ def run(tree: Path, database: str, saves: int, rounds: int) -> list[float]:
         "title": "CPU", "time_limit_seconds": 86400, "max_attempts": None,
         "rules": [{"count": 20, "type": "single", "points": 5}]}).get_json()
     employee = token("bench_user")
-    attempt = client.post(f"/api/v1/quizzes/{quiz['id']}/attempts", headers=employee).get_json()
+    if cookie:  # the quiz page: the browser's session cookie (CSRF is off here), no bearer token
+        saver = app.test_client()
+        assert saver.post("/login", data={"username": "bench_user", "password": "Bench-Pass-1"}).status_code == 302
+        employee = {}
+    else:
+        saver = client
+    attempt = saver.post(f"/api/v1/quizzes/{quiz['id']}/attempts", headers=employee).get_json()
     questions = [q["id"] for q in attempt["questions"]]
     paths = [f"/api/v1/attempts/{attempt['id']}/answers/{qid}" for qid in questions]
     for path in paths:  # warm up: caches, first compilations
-        assert client.put(path, headers=employee, json={"selected": [0]}).status_code == 200
+        assert saver.put(path, headers=employee, json={"selected": [0]}).status_code == 200
     per_save = []
     for _ in range(rounds):
         started = time.process_time()
         for i in range(saves):
-            client.put(paths[i % len(paths)], headers=employee, json={"selected": [i % 4]})
+            saver.put(paths[i % len(paths)], headers=employee, json={"selected": [i % 4]})
         per_save.append((time.process_time() - started) / saves * 1e6)
     if schema:
         with admin.connect() as connection:
@@ -91,9 +98,10 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--saves", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--cookie", action="store_true", help="autosave with a web session cookie, as the quiz page")
     args = parser.parse_args()
-    per_save = run(args.tree.resolve(), args.database, args.saves, args.rounds)
-    print(f"{args.tree} {args.database}: CPU per autosave, µs: median {statistics.median(per_save):.0f}, "
+    per_save = run(args.tree.resolve(), args.database, args.saves, args.rounds, args.cookie)
+    print(f"{args.tree} {args.database}{' cookie' if args.cookie else ''}: CPU per autosave, µs: median {statistics.median(per_save):.0f}, "
           f"best {min(per_save):.0f} (rounds: {', '.join(f'{v:.0f}' for v in per_save)})")
 
 

@@ -30,7 +30,7 @@ from quiz.models.base import utcnow
 from quiz.services.questions import stem_key
 from quiz.services.quizzes import RuleSpec
 
-from helpers import FAST_HASH, PASSWORD, ROOT
+from helpers import FAST_HASH, PASSWORD, ROOT, TEMPORARY_HASH
 
 
 
@@ -76,6 +76,7 @@ def _test_config(database_url: str, instance: Path) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_METHOD": FAST_HASH,
+        "TEMPORARY_PASSWORD_HASH_METHOD": TEMPORARY_HASH,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,

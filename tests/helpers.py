@@ -11,6 +11,8 @@ import openpyxl
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST_HASH = "pbkdf2:sha256:1000"
+#: tests tell the bulk import's temporary-password hashes from full ones by this method
+TEMPORARY_HASH = "pbkdf2:sha256:999"
 PASSWORD = "Correct-Horse-7"
 #: 10:00 in Shanghai on 2026-06-10, during the campaign
 T0 = datetime(2026, 6, 10, 2, 0, tzinfo=timezone.utc)

@@ -216,7 +216,7 @@ def test_bulk_user_import_errors_block_everything(client, admin, build):
     ("users.txt", b"x", "仅支持 .xlsx 或 .csv"),
     ("users.csv", "姓名,单位\n张三,区图书馆\n".encode(), "缺少必填列“用户名”"),
     ("users.csv", "用户名,姓名\n".encode(), "没有数据行"),
-    ("users.csv", ("用户名,姓名\n" + "".join(f"u{n},名{n}\n" for n in range(501))).encode(), "500 行"),
+    ("users.csv", ("用户名,姓名\n" + "".join(f"u{n},名{n}\n" for n in range(2001))).encode(), "2000 行"),
 ])
 def test_bad_user_files(client, admin, filename, data, message):
     response = upload(client, filename, data)

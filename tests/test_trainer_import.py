@@ -291,6 +291,9 @@ def test_pending_import_is_private_and_expires(client, trainer, build, web_login
     with time_machine.travel(T0, tick=False):
         web_login(trainer)  # a session signed in the future would not be accepted at T0
         token = token_of(upload(client, "q.xlsx", xlsx_file([TEMPLATE_HEADERS, row()])))
+    for minute in (25, 50):  # the trainer keeps working (an idle browser session ends after 30 minutes)
+        with time_machine.travel(T0 + timedelta(minutes=minute), tick=False):
+            assert client.get("/trainer/imports/new").status_code == 200
     with time_machine.travel(T0 + timedelta(minutes=59), tick=False):
         assert client.get(f"/trainer/imports/{token}").status_code == 200
     with time_machine.travel(T0 + timedelta(minutes=61), tick=False):

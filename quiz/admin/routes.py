@@ -131,7 +131,7 @@ def user_new():
             with write_block():
                 unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
                 user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
-                                           password_hash, current_user, now_utc())
+                                           password_hash, current_user, now_utc(), must_change_password=True)
         except DomainError as error:
             fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id,
                       "role": form.role}
@@ -192,7 +192,7 @@ def user_reset_password(user_id: int):
     if generated:
         return render_template("admin/credentials.html", title="密码已重置",
                                credentials=[(user.username, user.display_name, generated)])
-    flash(f"已重置 {user.username} 的密码，该用户需要重新登录。", "success")
+    flash(f"已重置 {user.username} 的密码，该用户需要重新登录并设置自己的密码。", "success")
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
@@ -219,14 +219,14 @@ def user_set_enabled(user_id: int, action: str):
 
 def _parse_users(filename: str, data: bytes) -> dict:
     config = current_app.config
-    return user_import.parse_user_upload(filename, data, hash_method=config["PASSWORD_HASH_METHOD"],
+    return user_import.parse_user_upload(filename, data, hash_method=config["TEMPORARY_PASSWORD_HASH_METHOD"],
                                          min_length=config["PASSWORD_MIN_LENGTH"])
 
 
 def _new_passwords(pending, _form) -> dict[str, tuple[str, str]]:
-    """Generated passwords and their hashes, made before the write lock is taken."""
+    """Generated passwords and their (temporary-cost) hashes, made before the write lock is taken."""
     passwords = user_import.passwords_to_generate(pending)
-    hashes = user_import.hash_passwords(list(passwords.values()), current_app.config["PASSWORD_HASH_METHOD"])
+    hashes = user_import.hash_passwords(list(passwords.values()), current_app.config["TEMPORARY_PASSWORD_HASH_METHOD"])
     return {name: (password, hashed) for (name, password), hashed in zip(passwords.items(), hashes)}
 
 

@@ -107,9 +107,12 @@ def _user_values(user: User) -> dict:
 
 
 def add_user(
-    username: str, display_name: str, unit: Unit | None, role: str, password_hash: str, actor: User, now: datetime
+    username: str, display_name: str, unit: Unit | None, role: str, password_hash: str, actor: User, now: datetime,
+    *, must_change_password: bool,
 ) -> User:
-    user = accounts.create_user(username, password_hash=password_hash, display_name=display_name, unit=unit, role=role)
+    """Create an account; ``must_change_password``: the password is the admin's, the user replaces it first."""
+    user = accounts.create_user(username, password_hash=password_hash, display_name=display_name, unit=unit, role=role,
+                                must_change_password=must_change_password)
     user.created_at = now
     record_audit(actor, "user.create", "user", user.id,
                  f"新增用户 {user.username}（{user.display_name}，{ROLE_LABELS[user.role]}）", now,
@@ -152,7 +155,10 @@ def update_user(
 
 
 def reset_password(user: User, password_hash: str, actor: User, now: datetime) -> None:
-    """Set a new password (hashed beforehand) and end the user's sessions; the password is not logged."""
-    accounts.set_password_hash(user, password_hash, now)
+    """Set a new password (hashed beforehand) and end the user's sessions; the password is not logged.
+
+    The admin knows it, so the user must replace it at the next sign-in.
+    """
+    accounts.set_password_hash(user, password_hash, now, must_change=True)
     db.session.flush()
     record_audit(actor, "user.reset_password", "user", user.id, f"重置用户 {user.username} 的密码", now)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from flask import current_app, g
 
 from ..admin import user_admin
-from ..auth_setup import Unauthorized, api_auth, api_user, public
+from ..auth_setup import Unauthorized, allowed_before_password_change, api_auth, api_user, public
 from ..database import reads_first, write_block
-from ..extensions import limiter
+from ..errors import ValidationFailed
+from ..extensions import db, limiter
+from ..models import User
 from ..services import accounts
 from ..services.clock import now_utc
 from .blueprint import BEARER, bp
 from .schemas import (
+    PasswordChangeIn,
     TokenIn,
     TokenOut,
     UnitIn,
@@ -98,5 +101,28 @@ def create_user(body):
     with write_block():
         unit = accounts.get_unit(body["unit_id"]) if body["unit_id"] is not None else None
         user = user_admin.add_user(body["username"], body["display_name"], unit, body["role"], password_hash,
-                                   api_user(), now_utc())
+                                   api_user(), now_utc(), must_change_password=body["must_change_password"])
     return user
+
+
+@bp.post("/me/password")
+@reads_first
+@api_auth()
+@allowed_before_password_change
+@limiter.limit(_login_limit, deduct_when=lambda response: response.status_code != 204)
+@bp.input(PasswordChangeIn, arg_name="body")
+@bp.output({}, status_code=204)
+@bp.doc(summary="Change one's own password; every session and token of the user ends (sign in again)",
+        security=BEARER, responses=[401, 422])
+def change_own_password(body):
+    config = current_app.config
+    user = api_user()
+    if accounts.authenticate(user.username, body["current_password"], hash_method=config["PASSWORD_HASH_METHOD"]) is None:
+        raise ValidationFailed("当前密码不正确", code="wrong_password", field="current_password")
+    if body["new_password"] == body["current_password"]:
+        raise ValidationFailed("新密码不能与当前密码相同", code="weak_password", field="new_password")
+    password_hash = accounts.hash_new_password(body["new_password"], hash_method=config["PASSWORD_HASH_METHOD"],
+                                               min_length=config["PASSWORD_MIN_LENGTH"])
+    with write_block():
+        accounts.set_password_hash(db.session.get(User, user.id), password_hash, now_utc())
+    return ""

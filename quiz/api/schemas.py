@@ -99,6 +99,14 @@ class UserIn(Strict):
     display_name = String(load_default="", validate=Length(0, 64))
     unit_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
     role = String(load_default="employee", validate=OneOf(ROLES))
+    must_change_password = Boolean(load_default=False, metadata={
+        "description": "true: the account must set its own password before anything else "
+                       "(web: the password page; API: 403 password_change_required until POST /me/password)"})
+
+
+class PasswordChangeIn(Strict):
+    current_password = String(required=True, validate=Length(1, 128))
+    new_password = String(required=True, validate=Length(1, 128))
 
 
 class ImportIn(Schema):

@@ -1,6 +1,6 @@
 """The data model: import from here."""
 
-from .accounts import ROLE_LABELS, ROLES, STAFF_ROLES, UNIT_KINDS, ApiToken, Unit, User
+from .accounts import ROLE_LABELS, ROLES, STAFF_ROLES, UNIT_KINDS, ApiToken, LoginSession, Unit, User
 from .attempts import best_attempt, ATTEMPT_STATUSES, FINAL_STATUSES, Answer, Attempt, AttemptQuestion
 from .audit import AuditEntry
 from .base import UTCDateTime, utcnow
@@ -28,6 +28,7 @@ from .training import (
 )
 
 __all__ = [
+    "LoginSession",
     "best_attempt",
     "STAFF_ROLES",
     "MAX_TIME_LIMIT_SECONDS",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -43,8 +43,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="employee")
     password_hash: Mapped[str] = mapped_column(String(256))
     is_enabled: Mapped[bool] = mapped_column(default=True)
-    #: Bumped on logout-everywhere, password change and deactivation: old sessions stop working.
-    session_version: Mapped[int] = mapped_column(default=1)
+    #: Set for accounts an admin created, imported or reset: the user must choose a password first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -54,8 +54,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_enabled
 
+    #: The alternative id of the login session this request runs in (quiz.services.sessions):
+    #: Flask-Login stores ``get_id()`` in the session and the remember cookie.
+    login_session_id = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if not self.login_session_id:
+            raise RuntimeError("log in through quiz.services.sessions.log_in, never with a bare user id")
+        return self.login_session_id
 
     @property
     def is_staff(self) -> bool:
@@ -76,6 +82,28 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginSession(db.Model):
+    """One sign-in on one browser: what its session and remember cookies must match.
+
+    The cookies carry ``"<id>.<secret>"``; only the secret's SHA-256 is stored.  Logout revokes
+    the row, so a copied cookie stops working at once (quiz.services.sessions).
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    #: 记住我 was ticked: a remember cookie exists and may sign the browser in again until expires_at.
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The absolute end, enforced by the server whatever the cookie says.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

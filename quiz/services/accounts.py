@@ -15,6 +15,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ROLES, UNIT_KINDS, ApiToken, Unit, User
 from .passwords import check_password
+from .sessions import end_all_login_sessions
 
 
 @functools.cache
@@ -83,6 +84,7 @@ def create_user(
     display_name: str | None = None,
     unit: Unit | None = None,
     role: str = "employee",
+    must_change_password: bool = False,
 ) -> User:
     username = normalize_username(username)
     validate_username(username)
@@ -101,6 +103,7 @@ def create_user(
         unit=unit,
         role=role,
         password_hash=password_hash,
+        must_change_password=must_change_password,
     )
     db.session.add(user)
     db.session.flush()
@@ -129,16 +132,21 @@ def record_login(user: User, now: datetime) -> None:
     user.last_login_at = now
 
 
-def set_password_hash(user: User, password_hash: str, now: datetime) -> None:
-    """Replace the password (hashed with :func:`hash_new_password`) and end every session."""
+def set_password_hash(user: User, password_hash: str, now: datetime, *, must_change: bool = False) -> None:
+    """Replace the password (hashed with :func:`hash_new_password`) and end every session.
+
+    ``must_change``: an admin chose it (reset, import), so the user must replace it at the
+    next sign-in; the user's own change clears the mark.
+    """
     user.password_hash = password_hash
+    user.must_change_password = must_change
     revoke_all_sessions(user, now)
 
 
 def revoke_all_sessions(user: User, now: datetime) -> None:
-    """Invalidate every cookie session and API token of the user."""
+    """Invalidate every sign-in (session and remember cookies) and API token of the user."""
     token_memo.forget_user(user.id)
-    user.session_version = (user.session_version or 1) + 1
+    end_all_login_sessions(user.id, now)
     db.session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
@@ -165,7 +173,7 @@ def issue_token(user: User, now: datetime, lifetime_seconds: int) -> tuple[str, 
 
 #: Run on every API request: built once.
 _TOKEN_IDENTITY = (
-    select(User.id, User.role, ApiToken.expires_at)
+    select(User.id, User.role, ApiToken.expires_at, User.must_change_password)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(
         ApiToken.token_hash == bindparam("token_hash"),
@@ -244,18 +252,6 @@ def revoke_token(token: str, now: datetime) -> None:
         .where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-
-
-def load_user_from_session_id(session_id: str) -> User | None:
-    """Flask-Login's user id is "<id>:<session_version>": a bumped version logs the session out."""
-    try:
-        user_id, version = (int(part) for part in session_id.split(":"))
-    except (ValueError, AttributeError):
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_version != version or not user.is_enabled:
-        return None
-    return user
 
 
 def get_unit(unit_id: int) -> Unit:

@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "user.create": "新增用户",
     "user.update": "修改用户",
     "user.reset_password": "重置密码",
+    "user.sign_out_everywhere": "退出所有设备",
     "user.import": "批量导入用户",
 }
 

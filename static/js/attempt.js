@@ -11,6 +11,9 @@
  * - Two layouts: all questions on one page, or one per screen with 上一题/下一题 and
  *   swipes; the quiz sets the default, the taker's switch is remembered per quiz.
  * - Leaving the page (tab or app switch) is counted as evidence for trainers.
+ * - The server signs out a browser idle for 30 minutes; every save keeps the sign-in alive,
+ *   and while the employee is working on the page without saving (reading a long question)
+ *   one cheap request every 5 minutes does the same.
  */
 (function () {
   "use strict";
@@ -30,6 +33,9 @@
   var pending = {};       // question id -> latest selection waiting to be saved
   var inFlight = {};      // question id -> true while a request is running
   var finished = false;
+  var KEEPALIVE_MS = 5 * 60 * 1000;
+  var lastActivity = 0;           // the employee's last touch, key, click or scroll
+  var lastContact = Date.now();   // the last request to the server
 
   function store(kind) {
     try { return kind === "session" ? window.sessionStorage : window.localStorage; } catch (e) { return null; }
@@ -57,6 +63,7 @@
   }
 
   function api(method, url, body) {
+    lastContact = Date.now();
     return fetch(url, {
       method: method,
       credentials: "same-origin",
@@ -65,6 +72,15 @@
       body: body === undefined ? undefined : JSON.stringify(body)
     });
   }
+
+  ["pointerdown", "keydown", "scroll", "touchstart"].forEach(function (name) {
+    window.addEventListener(name, function () { lastActivity = Date.now(); }, { passive: true });
+  });
+  window.setInterval(function () {
+    if (finished || lastActivity <= lastContact || Date.now() - lastContact < KEEPALIVE_MS) { return; }
+    lastContact = Date.now();
+    refreshCsrf().catch(function () { /* the next save retries and reports */ });
+  }, 60 * 1000);
 
   function withBody(response) {
     return response.json().catch(function () { return {}; }).then(function (body) { return { response: response, body: body }; });

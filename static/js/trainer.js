@@ -2,6 +2,20 @@
 (function () {
   "use strict";
 
+  // Long form posts (a bulk import): the button shows that the work is under way and cannot be sent
+  // twice (app.js, loaded first, has already asked any data-confirm question).
+  document.querySelectorAll("form[data-busy]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return;
+      var button = form.querySelector("[type=submit]");
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+      var status = form.querySelector("[data-busy-status]");
+      if (status) { status.textContent = form.dataset.busy; status.hidden = false; }
+      if (button) { window.setTimeout(function () { button.disabled = true; }, 0); }
+    });
+  });
+
   // Question form: show the option inputs or the true/false answer for the chosen type.
   var questionForm = document.getElementById("question-form");
   if (questionForm) {
