@@ -184,3 +184,10 @@ def test_trainers_extend_the_editions_table_and_the_check_follows(build, client,
     assert SupersededEdition.query.count() == 0
     assert "superseded_edition" not in runner.invoke(args=["check-bank", "--json"]).output
     assert client.post("/trainer/bank-health/editions/999999/delete").status_code == 404
+
+
+def test_one_step_imports_skip_the_health_check(app):
+    """The CLI and the API's one-shot import show no preview: the payload they read has no check."""
+    payload = question_import.parse_question_upload("bank.xlsx", xlsx_file(UPLOAD))
+    assert "health" not in payload
+    assert question_import.with_health(payload)["health"]["warning_counts"]["length_cue"] == 1

@@ -88,6 +88,7 @@ def test_mapping_columns_and_type_values_then_import(client, trainer):
     assert "答案中的F不在本题的选项中" in html
     assert 'id="confirm-import"' not in html
     assert "跳过有问题的 1 行，导入其余 3 题" in html
+    assert 'id="upload-health"' in html  # the 题库体检 of the upload as mapped
 
     response = client.post(f"/trainer/imports/{token}/confirm", data={"on_duplicate": "skip", "skip_invalid": "1"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/trainer/questions")

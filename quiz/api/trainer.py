@@ -206,7 +206,8 @@ def _preview_json(pending) -> dict:
 def preview_question_import(files):
     upload = files["file"]
     mapping = question_import.mapping_from_json(files["mapping"])
-    payload = question_import.parse_question_upload(upload.filename or "", upload.read(), mapping=mapping)
+    payload = question_import.with_health(
+        question_import.parse_question_upload(upload.filename or "", upload.read(), mapping=mapping))
     with write_block():
         pending = question_import.store_question_upload(api_user(), upload.filename or "", payload, now_utc())
     return _preview_json(pending)

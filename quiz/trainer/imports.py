@@ -47,7 +47,8 @@ def _read_form(form: UploadForm) -> ReadUpload:
     else:
         source = QuestionSource.from_text(form.text.data)
     outcome = question_import.read_question_source(source)
-    return ReadUpload(source.filename, question_import.upload_payload(outcome, source), {"source": source})
+    payload = question_import.with_health(question_import.upload_payload(outcome, source))
+    return ReadUpload(source.filename, payload, {"source": source})
 
 
 def _error_field(form: UploadForm):
@@ -134,7 +135,7 @@ def import_mapping(token: str, pending):
     if form.validate_on_submit():
         mapping = form.mapping()
         try:
-            new_payload = question_import.remap_question_upload(pending, mapping)
+            new_payload = question_import.with_health(question_import.remap_question_upload(pending, mapping))
         except FileRejected as rejected:
             error, status = rejected.message, 422
         else:

@@ -185,7 +185,7 @@ def upload_payload(outcome: ReadOutcome, source: QuestionSource) -> dict:
         index = headers.setdefault(problem.header, len(headers))
         problems.append({"row": problem.row, "sheet": problem.sheet, "header": index, "cells": list(problem.cells),
                          "reasons": list(problem.reasons)})
-    return with_health({
+    return {
         **payload,
         "stage": "preview",
         "format": layout.format if layout else "",
@@ -203,7 +203,7 @@ def upload_payload(outcome: ReadOutcome, source: QuestionSource) -> dict:
         "unknown_columns": list(result.unknown_columns),
         "problem_headers": [list(header) for header in headers],
         "problem_rows": problems,
-    })
+    }
 
 
 def upload_health(records: list[QuestionRecord]) -> dict:
@@ -213,7 +213,11 @@ def upload_health(records: list[QuestionRecord]) -> dict:
 
 
 def with_health(payload: dict, *, force: bool = False) -> dict:
-    """The payload with its 题库体检 added, when it is small enough to check now (or ``force``)."""
+    """The payload with its 题库体检 added, when it is small enough to check now (or ``force``).
+
+    Only uploads kept for a preview get it (web upload and mapping step, the API's preview),
+    before the write lock is taken; a one-step import (API, CLI) shows no preview and skips it.
+    """
     if payload.get("stage") != "preview" or payload.get("health") is not None:
         return payload
     records = records_of_payload(payload)
