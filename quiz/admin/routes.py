@@ -21,7 +21,8 @@ from ..services.audit import ACTION_LABELS, TARGET_LABELS, AuditFilter, audit_qu
 from ..services.clock import now_utc
 from ..services.exports import XLSX_MIMETYPE
 from .user_admin import UserFilter
-from ..trainer.common import PER_PAGE, download, optional_int, page_number
+from ..params import id_arg
+from ..trainer.common import PER_PAGE, download, page_number
 from .forms import (
     ConfirmUserImportForm,
     ResetPasswordForm,
@@ -109,7 +110,7 @@ def users():
     form.unit_id.choices = _unit_choices("全部单位")
     filters = UserFilter(
         q=(request.args.get("q") or "").strip()[:64],
-        unit_id=optional_int(request.args.get("unit_id")),
+        unit_id=id_arg("unit_id"),
         role=request.args.get("role") if request.args.get("role") in ROLES else None,
         enabled={"1": True, "0": False}.get(request.args.get("enabled", "")),
     )
@@ -277,8 +278,8 @@ def audit():
     """Who changed what, newest first; filter by kind of object, action or person."""
     target_type = request.args.get("target_type") if request.args.get("target_type") in TARGET_LABELS else None
     action = request.args.get("action") if request.args.get("action") in ACTION_LABELS else None
-    filters = AuditFilter(target_type=target_type, target_id=optional_int(request.args.get("target_id")),
-                          actor_id=optional_int(request.args.get("actor_id")), action=action)
+    filters = AuditFilter(target_type=target_type, target_id=id_arg("target_id"),
+                          actor_id=id_arg("actor_id"), action=action)
     page = db.paginate(audit_query(filters), page=page_number(), per_page=PER_PAGE, error_out=False)
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template("admin/audit.html", page=page, args=args, filters=filters,

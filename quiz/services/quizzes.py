@@ -12,6 +12,7 @@ from question_bank import QUESTION_TYPES
 
 from ..errors import DomainError, InsufficientQuestions, NotFound, ValidationFailed
 from ..extensions import db
+from .clock import TIME_RANGE_MESSAGE, supported_time
 from ..models import (
     MAX_TIME_LIMIT_SECONDS,
     REVIEW_POLICIES,
@@ -243,6 +244,9 @@ def validate_quiz(
         raise ValidationFailed("说明不能超过 5000 个字符", field="description")
     if not 30 <= settings.time_limit_seconds <= MAX_TIME_LIMIT_SECONDS:
         raise ValidationFailed("答题时长应在 30 秒到 24 小时之间", field="time_limit_seconds")
+    for name in ("opens_at", "closes_at"):
+        if not supported_time(getattr(settings, name)):
+            raise ValidationFailed(TIME_RANGE_MESSAGE, field=name)
     if settings.opens_at and settings.closes_at and settings.closes_at <= settings.opens_at:
         raise ValidationFailed("结束时间必须晚于开始时间", field="closes_at")
     for name, label in (("max_attempts", "总答题次数"), ("max_attempts_per_day", "每日答题次数")):

@@ -40,6 +40,7 @@ from question_bank.model import (
 )
 
 from ..forms import ActionForm, BaseForm, ChineseMeta  # noqa: F401  (ActionForm: for the trainer views)
+from ..services.clock import TIME_RANGE_MESSAGE, supported_time
 from ..services.grading import TYPE_LABELS
 from ..services.quiz_display import DISPLAY_MODE_LABELS  # contest UI: the attempt page's default layout
 
@@ -223,13 +224,19 @@ def parse_question_ids(text: str) -> list[int]:
     return ids
 
 
+def supported_year(_form, field) -> None:
+    """WTForms validator for supported_time (quiz windows in sane years)."""
+    if not supported_time(field.data):
+        raise ValidationError(TIME_RANGE_MESSAGE)
+
+
 class QuizForm(BaseForm):
     title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=200, message="标题不能超过 200 字")])
     description = TextAreaField("说明", validators=[Length(max=5000, message="说明不能超过 5000 字")])
     time_limit_minutes = IntegerField("答题时长（分钟）", default=20, validators=[
         InputRequired("请填写答题时长"), NumberRange(1, 1440, "答题时长应为 1-1440 分钟")])
-    opens_at = DateTimeLocalField("开始时间", format=LOCAL_DATETIME_FORMAT, validators=[Optional()])
-    closes_at = DateTimeLocalField("结束时间", format=LOCAL_DATETIME_FORMAT, validators=[Optional()])
+    opens_at = DateTimeLocalField("开始时间", format=LOCAL_DATETIME_FORMAT, validators=[Optional(), supported_year])
+    closes_at = DateTimeLocalField("结束时间", format=LOCAL_DATETIME_FORMAT, validators=[Optional(), supported_year])
     max_attempts = IntegerField("总答题次数（留空不限）", default=1,
                                 validators=[Optional(), NumberRange(1, 1000, "总答题次数应为 1-1000")])
     max_attempts_per_day = IntegerField("每日答题次数（留空不限）",
