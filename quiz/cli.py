@@ -44,6 +44,7 @@ def create_user_command(username, role, unit_name, password, display_name):
             password,
             hash_method=current_app.config["PASSWORD_HASH_METHOD"],
             min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+            username=username, display_name=display_name,
         )
         unit = accounts.get_or_create_unit(unit_name) if unit_name else None
         user = accounts.create_user(

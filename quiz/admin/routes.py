@@ -47,10 +47,11 @@ def _get_user(user_id: int) -> User:
     return user
 
 
-def _hash(password: str) -> str:
+def _hash(password: str, username: str | None, display_name: str | None) -> str:
     config = current_app.config
     return accounts.hash_new_password(password, hash_method=config["PASSWORD_HASH_METHOD"],
-                                      min_length=config["PASSWORD_MIN_LENGTH"])
+                                      min_length=config["PASSWORD_MIN_LENGTH"],
+                                      username=username, display_name=display_name)
 
 
 @bp.get("/")
@@ -128,7 +129,7 @@ def user_new():
     if form.validate_on_submit():
         generated = None if form.password.data else user_admin.generate_password()
         try:
-            password_hash = _hash(form.password.data or generated)
+            password_hash = _hash(form.password.data or generated, form.username.data, form.display_name.data)
             with write_block():
                 unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
                 user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
@@ -183,7 +184,8 @@ def user_reset_password(user_id: int):
         return redirect(url_for("admin.user_edit", user_id=user_id))
     generated = None if form.password.data else user_admin.generate_password()
     try:
-        password_hash = _hash(form.password.data or generated)
+        owner = _get_user(user_id)
+        password_hash = _hash(form.password.data or generated, owner.username, owner.display_name)
         with write_block():
             user = _get_user(user_id)
             user_admin.reset_password(user, password_hash, current_user, now_utc())
