@@ -70,14 +70,11 @@ except ImportError:  # pragma: no cover
 
 if _GunicornLogger is not None:
     class RedactingGunicornLogger(_GunicornLogger):
-        """gunicorn's logger whose access-log atoms (request line, path, query, referrer) pass through redact()."""
+        """gunicorn's logger whose access-log atoms (request line, path, query, referrer, headers) pass through redact()."""
 
         def atoms(self, resp, req, environ, request_time):
             values = super().atoms(resp, req, environ, request_time)
-            for key in ("r", "U", "q", "f"):
-                if isinstance(values.get(key), str):
-                    values[key] = redact(values[key])
-            return values
+            return {key: redact(value) if isinstance(value, str) else value for key, value in values.items()}
 
 
 def init_app(app) -> None:

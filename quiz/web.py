@@ -6,6 +6,7 @@ import re
 
 from flask import current_app, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.serving import WSGIRequestHandler
 
 from . import ui
 from .proxies import absolute_url
@@ -58,8 +59,15 @@ def _contains_nul(value) -> bool:
 
 #: Responses never kept by a browser or proxy cache (CSRF tokens, forms, personal data, tokens).
 NO_STORE_MIMETYPES = frozenset({"text/html", "application/json", "application/problem+json"})
-#: What the Server header says: no product version for a scanner to match.
+#: What werkzeug's server (`make run`) says in its Server header, instead of "Werkzeug/3.x
+#: Python/3.x": no version for a scanner to match.  gunicorn (`make serve`) sends "gunicorn" alone.
 SERVER_HEADER = "quiz"
+
+
+def hide_server_version() -> None:
+    """The Server header names no version.  http.server writes it itself in send_response, before
+    the app's headers, so the development server's handler is told what to say."""
+    WSGIRequestHandler.version_string = lambda self: SERVER_HEADER
 
 FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
@@ -117,6 +125,7 @@ def guard_json_body():
 def init_app(app) -> None:
     app.before_request(guard_json_body)  # before anything parses JSON (refuse_nul_characters may)
     app.before_request(refuse_nul_characters)
+    hide_server_version()
     ui.init_app(app)  # navigation, quiz status labels, favicon
 
     app.add_template_filter(format_datetime, "datetime")
@@ -146,9 +155,6 @@ def init_app(app) -> None:
         if response.mimetype in NO_STORE_MIMETYPES or request.path.startswith("/api/"):
             # Pages carry CSRF tokens and personal data; API answers carry bearer tokens and scores.
             headers.setdefault("Cache-Control", "no-store")
-        if not request.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
-            # werkzeug's server would announce "Werkzeug/3.x Python/3.x"; gunicorn names no version.
-            headers["Server"] = SERVER_HEADER
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

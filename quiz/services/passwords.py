@@ -42,8 +42,10 @@ CAMPAIGN_WORDS = (
     "aqsc", "2025", "2026", "2027",
 )
 
-#: The account's own names count from this length on (a two-letter username would refuse half the alphabet).
+#: The account's own names count from this length on (a two-letter username would refuse half
+#: the alphabet); a Chinese name of two characters (张三) counts.
 MIN_NAME_LENGTH = 3
+MIN_CHINESE_NAME_LENGTH = 2
 #: Keyboard runs (qwertyui, 1qaz2wsx, 1q2w3e4r) and sequences (abcdef, 13579) count from this
 #: length on, and refuse a password when they make up half of it or more.
 MIN_RUN_LENGTH = 4
@@ -81,7 +83,8 @@ def _keyboard_run_share(folded: str) -> float:
 def _names_in(folded: str, names) -> bool:
     for name in names:
         name = re.sub(r"\s+", "", fold(name or ""))
-        if len(name) >= MIN_NAME_LENGTH and name in folded:
+        chinese = any("\u4e00" <= ch <= "\u9fff" for ch in name)
+        if len(name) >= (MIN_CHINESE_NAME_LENGTH if chinese else MIN_NAME_LENGTH) and name in folded:
             return True
     return False
 
