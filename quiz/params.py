@@ -43,3 +43,18 @@ def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = MAX_PAG
     if number is None:
         return default
     return min(max(number, minimum), maximum)
+
+
+def database_id(value) -> int:
+    """WTForms `coerce` for choices of ids: a number the database can hold, else the field is
+    invalid (its choice is refused) instead of an overflow in the driver."""
+    number = int(value)
+    if not -MAX_DATABASE_ID <= number <= MAX_DATABASE_ID:
+        raise ValueError("超出范围")
+    return number
+
+
+def as_database_id(text: str) -> int | None:
+    """The id a piece of text names ("123" in a search box), or None: ASCII digits within the database's range."""
+    number = _parse(text)
+    return number if number is not None and 0 < number <= MAX_DATABASE_ID and text.strip().isdigit() else None

@@ -152,8 +152,11 @@ def check_rules(specs: list[RuleSpec]) -> RulesCheck:
         result.refuse(ValidationFailed("至少需要一条抽题规则或一道固定题目", field="rules"))
         return result
     names = dict(db.session.execute(select(Category.id, Category.name)).all())
+    well_formed = []
     for number, spec in enumerate(specs, start=1):
         malformed = _malformed(number, spec, names)
+        if not malformed:
+            well_formed.append(spec)
         available = 0 if malformed else len(candidate_ids(spec))
         check = RuleCheck(number, spec, spec.describe(names), available, malformed)
         if malformed:
@@ -173,7 +176,7 @@ def check_rules(specs: list[RuleSpec]) -> RulesCheck:
             # Each rule alone is satisfiable, but overlapping rules compete for the same questions.
             error.message = f"规则之间有重叠，合在一起无法满足：{error.message}"
             result.refuse(error)
-    result.max_score = rules_max_score(specs)
+    result.max_score = rules_max_score(well_formed)  # a malformed rule never reaches the database
     return result
 
 
