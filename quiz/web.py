@@ -110,8 +110,8 @@ def json_depth(data: bytes) -> int:
 def guard_json_body():
     """A JSON body is checked for size and depth before anything parses it: a deeply nested one
     made the parser recurse until RecursionError (a 500, even on the unauthenticated POST /api/v1/tokens)."""
-    if not request.is_json or not request.content_length and request.method in ("GET", "HEAD"):
-        return
+    if not request.is_json:
+        return  # only a JSON content type is ever parsed as JSON (get_json without force)
     if (request.content_length or 0) > MAX_JSON_BYTES:
         raise RequestEntityTooLarge(f"JSON 请求体不能超过 {MAX_JSON_BYTES // 1024} KB。")
     data = request.get_data(cache=True)

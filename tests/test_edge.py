@@ -21,7 +21,7 @@ from werkzeug.test import encode_multipart
 from quiz import create_app
 from quiz.errors import ValidationFailed
 from quiz.extensions import db
-from quiz.models import User
+from quiz.models import Quiz, User
 from quiz.ops import RedactingFilter, RedactingGunicornLogger, redact
 from quiz.proxies import TrustedProxies, parse_networks
 from quiz.services import demo
@@ -190,9 +190,11 @@ def test_quiz_dates_outside_the_supported_years_are_422(api, build, when):
 
 def test_quiz_dates_on_the_web_form_are_checked(client, build, trainer):
     build.questions(3)
-    response = client.post("/trainer/quizzes/new", data={"title": "t", "time_limit_minutes": "10",
-                                                         "opens_at": "0001-01-01T00:00", "pass_score": "0"})
-    assert response.status_code < 500
+    for when in ("0001-01-01T00:00", "9999-12-31T23:59"):
+        response = client.post("/trainer/quizzes/new", data={"title": "t", "time_limit_minutes": "10",
+                                                             "opens_at": when, "pass_score": "0"})
+        assert response.status_code == 422 and "时间应在 2000 年至 2099 年之间" in response.data.decode()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Quiz)) == 0
 
 
 def test_deep_or_huge_json_is_refused_before_parsing(client):
