@@ -21,7 +21,7 @@ from quiz.services.clock import now_utc
 
 from helpers import PASSWORD
 
-EXAMPLES = 5
+EXAMPLES = 3
 #: Query parameters the views read (grep request.args), beyond the fields their pages show.
 QUERY_PARAMETERS = ["page", "category_id", "unit_id", "target_id", "actor_id", "category", "unit", "q", "role",
                     "enabled", "status", "type", "difficulty", "active", "top", "theme", "w", "name", "show",
