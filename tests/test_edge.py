@@ -247,7 +247,9 @@ def test_registration_is_off_unless_asked_for(app_config, migrated_database, tmp
 
 
 def test_make_serve_binds_this_machine_by_default():
-    env = {k: v for k, v in os.environ.items() if k not in ("BIND", "TRUSTED_PROXIES")}
+    # `make test` runs this suite: what it exports (MAKEFLAGS ...) must not reach the inner make.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("BIND", "TRUSTED_PROXIES", "PORT", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     dry = subprocess.run(["make", "-n", "-W", "requirements.txt", "serve"], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True).stdout
     assert "--bind 127.0.0.1:" in dry and "--forwarded-allow-ips ''" in dry
