@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# `make serve` listens on this machine only unless told otherwise (nginx in front); BIND=0.0.0.0 opens it up
+BIND   ?= 127.0.0.1
 WORKERS ?= 2
 STAMP  := $(VENV)/.installed
+TRUSTED_PROXIES ?=
 
 export FLASK_APP := wsgi
 # The suite runs on PostgreSQL too whenever this machine has one (it is the production database).
@@ -22,15 +25,19 @@ install: $(STAMP)
 db: install
 	$(BIN)/flask db upgrade heads
 
-## Development server with demo data: http://127.0.0.1:$(PORT)
+## Development server with demo data: http://127.0.0.1:$(PORT) (self-registration on for the demo)
+run: export ALLOW_REGISTRATION ?= 1
 run: db
 	$(BIN)/flask seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## Production server: migrations, then gunicorn (sync workers; no demo data)
+## Production server: migrations, then gunicorn (sync workers; no demo data).  Binds $(BIND)
+## (127.0.0.1 by default); forwarded headers count only from TRUSTED_PROXIES (docs/deploy.md).
 serve: db
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --preload --access-logfile - \
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(BIND):$(PORT) --preload \
+		--access-logfile - \
+		--forwarded-allow-ips '$(TRUSTED_PROXIES)' --logger-class quiz.ops.RedactingGunicornLogger \
 		--max-requests 5000 --max-requests-jitter 500 --timeout 60 wsgi:app
 
 ## Debian packages the tests use: headless Chromium and CJK fonts for the browser tests (never

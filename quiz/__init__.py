@@ -9,10 +9,9 @@ from pathlib import Path
 
 from apiflask import APIFlask
 from flask import request
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import auth_setup, cli, errors, ops, web
+from . import auth_setup, cli, errors, ops, proxies, web
 from . import config as config_module
 from .admin.routes import bp as admin_bp
 from .api.routes import bp as api_bp
@@ -22,13 +21,14 @@ from .auth_setup import SAFE_METHODS
 from .boards.routes import bp as boards_bp
 from .database import configure_engine, engine_options, transaction_mode
 from .extensions import bootstrap, csrf, db, limiter, migrate
+from .params import MAX_DATABASE_ID
+from .private_files import private_dir
 from .take.routes import bp as take_bp
 from .trainer.routes import bp as trainer_bp
 from .training.routes import bp as training_bp
 from .training.routes import verify_bp
 
 ROOT = Path(__file__).resolve().parent.parent
-MAX_DATABASE_ID = 2**31 - 1
 
 # apispec registers a schema used both nested and as a response twice under two
 # identical names (UnitOut, UnitOut1); the document stays valid, the warning is noise.
@@ -50,7 +50,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_object(config_module.DefaultConfig)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_dir(app.instance_path)  # owner-only: the secret key and the SQLite database live here
     config_module.load_environment(app)
     if test_config:
         app.config.update(test_config)
@@ -60,8 +60,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     if app.config.get("PREFERRED_URL_SCHEME") == "https":
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
-    if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
+    proxies.install(app)  # X-Forwarded-For/-Proto from TRUSTED_PROXIES only
     app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

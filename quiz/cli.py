@@ -18,6 +18,7 @@ from question_bank.health import check_bank, load_editions, questions_citing
 
 from .errors import DomainError
 from .extensions import db
+from .private_files import private_file
 from .models import ROLES
 from .services import accounts, attempts, demo
 from .trainer import bank_health, question_import
@@ -43,6 +44,7 @@ def create_user_command(username, role, unit_name, password, display_name):
             password,
             hash_method=current_app.config["PASSWORD_HASH_METHOD"],
             min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+            username=username, display_name=display_name,
         )
         unit = accounts.get_or_create_unit(unit_name) if unit_name else None
         user = accounts.create_user(
@@ -219,8 +221,9 @@ def backup_command(path: Path):
     SQLite: the online backup API.  PostgreSQL: pg_dump in its custom format (pg_restore reads it).
     """
     url = db.engine.url
+    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)  # owner-only before a byte is written (pg_dump keeps an existing file's mode)
     if url.get_backend_name() == "sqlite":
-        path.parent.mkdir(parents=True, exist_ok=True)
         source = sqlite3.connect(url.database)
         target = sqlite3.connect(path)
         try:

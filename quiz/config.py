@@ -48,7 +48,13 @@ class DefaultConfig:
     PASSWORD_MIN_LENGTH = 8
     API_TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600
 
-    ALLOW_REGISTRATION = True
+    #: Off in production (`make serve`, the systemd unit): the admin creates or imports accounts.
+    #: `make run` (the demo) turns it on with ALLOW_REGISTRATION=1.
+    ALLOW_REGISTRATION = False
+    #: Addresses/CIDRs of the reverse proxies whose X-Forwarded-For/-Proto count (quiz/proxies.py).
+    TRUSTED_PROXIES = ""
+    #: The site's address as employees reach it, for QR codes, posters, display links, certificates.
+    BASE_URL = ""
     CAMPAIGN_TIMEZONE = CAMPAIGN_TIMEZONE
     CAMPAIGN_NAME = "安全生产月"
 
@@ -85,6 +91,9 @@ def load_environment(app) -> None:
         app.config["PREFERRED_URL_SCHEME"] = env["PREFERRED_URL_SCHEME"]
     if env.get("PROXY_FIX"):
         app.config["PROXY_FIX"] = _truthy(env["PROXY_FIX"])
+    for name in ("TRUSTED_PROXIES", "BASE_URL"):
+        if env.get(name):
+            app.config[name] = env[name].strip()
 
 
 def normalize_database_url(url: str) -> str:

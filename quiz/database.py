@@ -28,10 +28,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 from sqlalchemy import event
 
 from .extensions import db
+from .private_files import private_dir, private_file, tighten_sqlite_files
 
 #: Whether the transactions begun now may write.  Outside a request (CLI, scripts, tests) they may.
 _may_write: ContextVar[bool] = ContextVar("may_write", default=True)
@@ -111,6 +113,10 @@ def configure_engine(app) -> None:
     if engine.dialect.name != "sqlite":
         return
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        private_dir(Path(database).parent)  # SQLite creates its -wal/-shm files next to it
+        private_file(database)  # owner-only before SQLite writes the first page
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -122,6 +128,8 @@ def configure_engine(app) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
+        if database and database != ":memory:":
+            tighten_sqlite_files(database)  # a database made before this rule, and its WAL files
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Response
 
 #: Characters that cannot appear in a header value or a file name (line breaks, controls, separators).
-_UNSAFE_FILENAME_RE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|]+')
+_UNSAFE_FILENAME_RE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029"\\/:*?<>|]+')
 
 
 def safe_filename(filename: str) -> str:
@@ -27,7 +27,8 @@ def _ascii_fallback(filename: str) -> str:
 def attachment(data: bytes, filename: str, mimetype: str) -> Response:
     """Send bytes as a download; a Chinese file name survives in every browser (RFC 5987/6266)."""
     filename = safe_filename(filename)
-    response = Response(data, mimetype=mimetype)
+    # A type that names its charset is sent as it is (mimetype= would append a second one).
+    response = Response(data, content_type=mimetype) if "charset=" in mimetype else Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{_ascii_fallback(filename)}\"; filename*=UTF-8''{quote(filename)}"
     )

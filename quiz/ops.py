@@ -1,4 +1,4 @@
-"""Operations: request ids and structured request logs, and the /healthz endpoint."""
+"""Operations: request ids and structured request logs, secrets kept out of every log, /healthz."""
 
 from __future__ import annotations
 
@@ -23,9 +23,63 @@ bp = Blueprint("ops", __name__)
 request_log = logging.getLogger("quiz.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
+#: Paths and query parameters whose value is a secret: a big-screen display token works
+#: without a login, and a certificate code is a personal record.
+_SECRET_IN_PATH = re.compile(r"(/boards/display/|/verify/)[^/?#\s\"']+")
+_SECRET_IN_QUERY = re.compile(r"([?&](?:code|token)=)[^&#\s\"']+")
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """The one place that hides display tokens and certificate codes in anything logged (paths, request lines, referrers)."""
+    if "/boards/display/" not in text and "/verify" not in text:
+        return text
+    return _SECRET_IN_QUERY.sub(r"\1" + REDACTED, _SECRET_IN_PATH.sub(r"\1" + REDACTED, text))
+
+
+class RedactingFilter(logging.Filter):
+    """Applies redact() to a log record (werkzeug's request lines, any message naming a path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        elif isinstance(record.args, dict):  # gunicorn's access log passes its atoms as a mapping
+            record.args = {key: redact(value) if isinstance(value, str) else value
+                           for key, value in record.args.items()}
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+def install_log_redaction() -> None:
+    """Every handler of the root logger, and the loggers that write request lines, redact secrets."""
+    redacting = RedactingFilter()
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "quiz.request"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(redacting)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(redacting)
+
+
+try:  # gunicorn is a production dependency, but the app must import without it
+    from gunicorn.glogging import Logger as _GunicornLogger
+except ImportError:  # pragma: no cover
+    _GunicornLogger = None
+
+if _GunicornLogger is not None:
+    class RedactingGunicornLogger(_GunicornLogger):
+        """gunicorn's logger whose access-log atoms (request line, path, query, referrer, headers) pass through redact()."""
+
+        def atoms(self, resp, req, environ, request_time):
+            values = super().atoms(resp, req, environ, request_time)
+            return {key: redact(value) if isinstance(value, str) else value for key, value in values.items()}
+
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    install_log_redaction()
 
     @app.before_request
     def _start_request():
@@ -48,7 +102,7 @@ def init_app(app) -> None:
             request_log.info(json.dumps({
                 "request_id": request_id,
                 "method": current.method,
-                "path": path,
+                "path": redact(path),
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - started) * 1000, 1) if started else 0.0,
                 "user": user_id,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.serving import WSGIRequestHandler
 
 from . import ui
+from .proxies import absolute_url
 from .labels import QUIZ_STATUS_LABELS, ROLE_LABELS, STATUS_LABELS, TYPE_LABELS
 from .services.clock import to_campaign_tz
 
@@ -53,6 +57,18 @@ def _contains_nul(value) -> bool:
     return False
 
 
+#: Responses never kept by a browser or proxy cache (CSRF tokens, forms, personal data, tokens).
+NO_STORE_MIMETYPES = frozenset({"text/html", "application/json", "application/problem+json"})
+#: What werkzeug's server (`make run`) says in its Server header, instead of "Werkzeug/3.x
+#: Python/3.x": no version for a scanner to match.  gunicorn (`make serve`) sends "gunicorn" alone.
+SERVER_HEADER = "quiz"
+
+
+def hide_server_version() -> None:
+    """The Server header names no version.  http.server writes it itself in send_response, before
+    the app's headers, so the development server's handler is told what to say."""
+    WSGIRequestHandler.version_string = lambda self: SERVER_HEADER
+
 FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
@@ -72,14 +88,51 @@ def refuse_nul_characters():
         raise BadRequest("请求中含有无效的控制字符（NUL）。")
 
 
+#: A JSON body nests at most this deep (the API's deepest is 3) and is at most this large.
+MAX_JSON_DEPTH = 32
+MAX_JSON_BYTES = 1024 * 1024
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth(data: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for match in _JSON_TOKEN.finditer(data):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+def guard_json_body():
+    """A JSON body is checked for size and depth before anything parses it: a deeply nested one
+    made the parser recurse until RecursionError (a 500, even on the unauthenticated POST /api/v1/tokens)."""
+    if not request.is_json:
+        return  # only a JSON content type is ever parsed as JSON (get_json without force)
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise RequestEntityTooLarge(f"JSON 请求体不能超过 {MAX_JSON_BYTES // 1024} KB。")
+    data = request.get_data(cache=True)
+    if len(data) > MAX_JSON_BYTES:
+        raise RequestEntityTooLarge(f"JSON 请求体不能超过 {MAX_JSON_BYTES // 1024} KB。")
+    # Cheap first: a body with few brackets cannot nest deeply.
+    if data.count(b"[") + data.count(b"{") > MAX_JSON_DEPTH and json_depth(data) > MAX_JSON_DEPTH:
+        raise BadRequest(f"JSON 嵌套层数过多（最多 {MAX_JSON_DEPTH} 层）。")
+
+
 def init_app(app) -> None:
+    app.before_request(guard_json_body)  # before anything parses JSON (refuse_nul_characters may)
     app.before_request(refuse_nul_characters)
+    hide_server_version()
     ui.init_app(app)  # navigation, quiz status labels, favicon
 
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_score, "score")
     app.add_template_filter(option_letter, "letter")
+    app.add_template_global(absolute_url, "absolute_url")
 
     @app.context_processor
     def _globals():
@@ -99,6 +152,8 @@ def init_app(app) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
             headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if response.mimetype in NO_STORE_MIMETYPES or request.path.startswith("/api/"):
+            # Pages carry CSRF tokens and personal data; API answers carry bearer tokens and scores.
             headers.setdefault("Cache-Control", "no-store")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")

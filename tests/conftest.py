@@ -80,6 +80,7 @@ def _test_config(database_url: str, instance: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "ALLOW_REGISTRATION": True,  # as in `make run`'s demo; production's default is off (test_edge.py)
     }
 
 

@@ -152,7 +152,7 @@ def test_bulk_user_import_preview_and_confirm(client, admin, build):
     rows = [["账号", "姓名", "部门", "角色", "初始密码"],
             ["ZhangSan", "张三", "区图书馆", "职工", ""],
             [],
-            ["wangwu ", "王五", "区文化馆", "培训管理员", "Safe-Pass-2026"],
+            ["wangwu ", "王五", "区文化馆", "培训管理员", "Safe-Pass-4821"],
             ["lisi", "李四", "区图书馆", "", ""]]
     token = token_of(upload(client, "users.xlsx", xlsx_file(rows)))
     assert db.session.scalar(db.select(db.func.count(User.id))) == 2  # nothing created before the confirm
@@ -166,7 +166,7 @@ def test_bulk_user_import_preview_and_confirm(client, admin, build):
     assert list(generated) == ["zhangsan"]
     users = {u.username: u for u in db.session.scalars(db.select(User))}
     assert check_password_hash(users["zhangsan"].password_hash, generated["zhangsan"])
-    assert check_password_hash(users["wangwu"].password_hash, "Safe-Pass-2026")
+    assert check_password_hash(users["wangwu"].password_hash, "Safe-Pass-4821")
     assert users["wangwu"].role == "trainer" and users["wangwu"].unit.name == "区文化馆"
     db.session.refresh(existing)
     assert existing.display_name == "李四" and existing.unit.name == "区图书馆"

@@ -35,11 +35,11 @@ def test_builtin_bank_is_valid_and_complete():
 
 def test_create_user_command(runner):
     result = runner.invoke(args=["create-user", "Admin", "--role", "admin", "--unit", "办公室",
-                                 "--password", "Str0ng-Admin"])
+                                 "--password", "Str0ng-Keeper"])
     assert result.exit_code == 0, result.output
     user = db.session.scalar(db.select(User).where(User.username == "admin"))
     assert user.role == "admin" and user.unit.name == "办公室"
-    again = runner.invoke(args=["create-user", "admin", "--role", "admin", "--password", "Str0ng-Admin"])
+    again = runner.invoke(args=["create-user", "admin", "--role", "admin", "--password", "Str0ng-Keeper"])
     assert again.exit_code != 0 and "已被使用" in again.output
     weak = runner.invoke(args=["create-user", "bob", "--unit", "办公室", "--password", "password"])
     assert weak.exit_code != 0 and "密码" in weak.output
@@ -77,7 +77,7 @@ def test_expire_attempts_command(runner, build):
 def test_seed_demo_only_into_empty_database(runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
-    assert "zhangsan" in result.output and "Anquan@2026" in result.output
+    assert "zhangsan" in result.output and "Lantern-Ridge-58" in result.output
     contests = db.select(db.func.count(Quiz.id)).where(Quiz.kind == "contest")
     assert db.session.scalar(contests) == 2
     assert db.session.scalar(db.select(db.func.count(LevelSeries.id))) == 1

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..params import database_id
 from ..forms import BaseForm, ChineseMeta
 from ..models import ROLE_LABELS, UNIT_KINDS
 
@@ -33,7 +34,7 @@ class UnitForm(BaseForm):
 class UserCreateForm(BaseForm):
     username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(2, 64, "用户名长度应为 2-64 个字符")])
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64, message="姓名不能超过 64 字")])
-    unit_id = SelectField("单位", coerce=int, validate_choice=False)
+    unit_id = SelectField("单位", coerce=database_id, validate_choice=False)
     role = SelectField("角色", choices=ROLE_CHOICES, default="employee")
     password = PasswordField("初始密码（留空自动生成，保存后显示一次）",
                              validators=[Optional(), Length(max=128, message="密码不能超过 128 个字符")])
@@ -42,7 +43,7 @@ class UserCreateForm(BaseForm):
 
 class UserEditForm(BaseForm):
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64, message="姓名不能超过 64 字")])
-    unit_id = SelectField("单位", coerce=int, validate_choice=False)
+    unit_id = SelectField("单位", coerce=database_id, validate_choice=False)
     role = SelectField("角色", choices=ROLE_CHOICES)
     is_enabled = BooleanField("账号启用")
     submit = SubmitField("保存")
@@ -58,7 +59,7 @@ class UserFilterForm(Form):
         csrf = False
 
     q = StringField("搜索用户名或姓名", validators=[Optional(), Length(max=64)])
-    unit_id = SelectField("单位", coerce=int, default=0, validate_choice=False)
+    unit_id = SelectField("单位", coerce=database_id, default=0, validate_choice=False)
     role = SelectField("角色", choices={"": "全部角色", **ROLE_CHOICES}, default="", validate_choice=False)
     enabled = SelectField("状态", choices={"": "全部", "1": "启用", "0": "已停用"}, default="", validate_choice=False)
 

@@ -21,7 +21,8 @@ from ..services.audit import ACTION_LABELS, TARGET_LABELS, AuditFilter, audit_qu
 from ..services.clock import now_utc
 from ..services.exports import XLSX_MIMETYPE
 from .user_admin import UserFilter
-from ..trainer.common import PER_PAGE, download, optional_int, page_number
+from ..params import id_arg
+from ..trainer.common import PER_PAGE, download, page_number
 from .forms import (
     ConfirmUserImportForm,
     ResetPasswordForm,
@@ -46,10 +47,11 @@ def _get_user(user_id: int) -> User:
     return user
 
 
-def _hash(password: str) -> str:
+def _hash(password: str, username: str | None, display_name: str | None) -> str:
     config = current_app.config
     return accounts.hash_new_password(password, hash_method=config["PASSWORD_HASH_METHOD"],
-                                      min_length=config["PASSWORD_MIN_LENGTH"])
+                                      min_length=config["PASSWORD_MIN_LENGTH"],
+                                      username=username, display_name=display_name)
 
 
 @bp.get("/")
@@ -109,7 +111,7 @@ def users():
     form.unit_id.choices = _unit_choices("全部单位")
     filters = UserFilter(
         q=(request.args.get("q") or "").strip()[:64],
-        unit_id=optional_int(request.args.get("unit_id")),
+        unit_id=id_arg("unit_id"),
         role=request.args.get("role") if request.args.get("role") in ROLES else None,
         enabled={"1": True, "0": False}.get(request.args.get("enabled", "")),
     )
@@ -127,7 +129,7 @@ def user_new():
     if form.validate_on_submit():
         generated = None if form.password.data else user_admin.generate_password()
         try:
-            password_hash = _hash(form.password.data or generated)
+            password_hash = _hash(form.password.data or generated, form.username.data, form.display_name.data)
             with write_block():
                 unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
                 user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
@@ -182,7 +184,8 @@ def user_reset_password(user_id: int):
         return redirect(url_for("admin.user_edit", user_id=user_id))
     generated = None if form.password.data else user_admin.generate_password()
     try:
-        password_hash = _hash(form.password.data or generated)
+        owner = _get_user(user_id)
+        password_hash = _hash(form.password.data or generated, owner.username, owner.display_name)
         with write_block():
             user = _get_user(user_id)
             user_admin.reset_password(user, password_hash, current_user, now_utc())
@@ -277,8 +280,8 @@ def audit():
     """Who changed what, newest first; filter by kind of object, action or person."""
     target_type = request.args.get("target_type") if request.args.get("target_type") in TARGET_LABELS else None
     action = request.args.get("action") if request.args.get("action") in ACTION_LABELS else None
-    filters = AuditFilter(target_type=target_type, target_id=optional_int(request.args.get("target_id")),
-                          actor_id=optional_int(request.args.get("actor_id")), action=action)
+    filters = AuditFilter(target_type=target_type, target_id=id_arg("target_id"),
+                          actor_id=id_arg("actor_id"), action=action)
     page = db.paginate(audit_query(filters), page=page_number(), per_page=PER_PAGE, error_out=False)
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template("admin/audit.html", page=page, args=args, filters=filters,

@@ -137,7 +137,7 @@ def parse_user_upload(filename: str, data: bytes, *, hash_method: str, min_lengt
         password = cell("初始密码")
         if password:
             try:
-                check_password(password, min_length)
+                check_password(password, min_length, username=username, display_name=display_name)
             except ValidationFailed as error:
                 row_errors.append(RowError(number, "初始密码", error.message))
         if row_errors:
@@ -320,6 +320,6 @@ def user_template_xlsx() -> bytes:
     """The import template with two example rows."""
     return table_to_xlsx(
         USER_IMPORT_HEADERS,
-        [["zhangsan", "张三", "区图书馆", "职工", ""], ["lisi", "李四", "区文化馆", "职工", "Anquan#2026x"]],
+        [["zhangsan", "张三", "区图书馆", "职工", ""], ["lisi", "李四", "区文化馆", "职工", "Maple#Brook58"]],
         sheet_title="用户",
     )

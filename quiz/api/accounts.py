@@ -97,6 +97,7 @@ def create_user(body):
         body["password"],
         hash_method=current_app.config["PASSWORD_HASH_METHOD"],
         min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+        username=body["username"], display_name=body["display_name"],
     )
     with write_block():
         unit = accounts.get_unit(body["unit_id"]) if body["unit_id"] is not None else None

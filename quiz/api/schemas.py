@@ -17,16 +17,30 @@ from apiflask.fields import (
     String,
 )
 from apiflask.validators import Length, OneOf, Range
-from marshmallow import EXCLUDE
+from marshmallow import EXCLUDE, ValidationError
+from marshmallow.validate import Validator
 
 from question_bank import QUESTION_TYPES
 
 from ..models import REVIEW_POLICIES, ROLES, SCORING_POLICIES, UNIT_KINDS
-from ..services.clock import isoformat
+from ..params import MAX_DATABASE_ID
+from ..services.clock import TIME_RANGE_MESSAGE, isoformat, supported_time
 from ..services.quizzes import quiz_max_score
 
 #: Ids the database can hold (PostgreSQL INTEGER); anything else is a validation error, not a 500.
-DATABASE_ID = Range(1, 2**31 - 1)
+DATABASE_ID = Range(1, MAX_DATABASE_ID)
+
+
+class Predicate(Validator):
+    """A marshmallow validator from a rule function that answers True or False, with its message."""
+
+    def __init__(self, rule, message: str):
+        self.rule, self.error = rule, message
+
+    def __call__(self, value):
+        if not self.rule(value):
+            raise ValidationError(self.error)
+        return value
 
 
 class Timestamp(String):
@@ -178,8 +192,8 @@ class QuizIn(Strict):
     max_attempts = Integer(load_default=1, allow_none=True, validate=Range(1, 1000))
     max_attempts_per_day = Integer(load_default=None, allow_none=True, validate=Range(1, 1000))
     pass_score = Float(load_default=0, validate=Range(0, 100000))
-    opens_at = DateTime(load_default=None, allow_none=True)
-    closes_at = DateTime(load_default=None, allow_none=True)
+    opens_at = DateTime(load_default=None, allow_none=True, validate=Predicate(supported_time, TIME_RANGE_MESSAGE))
+    closes_at = DateTime(load_default=None, allow_none=True, validate=Predicate(supported_time, TIME_RANGE_MESSAGE))
     shuffle_questions = Boolean(load_default=True)
     shuffle_options = Boolean(load_default=False)
     multiple_choice_scoring = String(load_default="all_or_nothing", validate=OneOf(SCORING_POLICIES))

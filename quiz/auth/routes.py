@@ -105,6 +105,7 @@ def register():
                 form.password.data,
                 hash_method=current_app.config["PASSWORD_HASH_METHOD"],
                 min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                username=form.username.data, display_name=form.display_name.data,
             )
             now = now_utc()
             with write_block():
@@ -148,6 +149,7 @@ def change_password():
                 password_hash = accounts.hash_new_password(
                     form.password.data, hash_method=config["PASSWORD_HASH_METHOD"],
                     min_length=config["PASSWORD_MIN_LENGTH"],
+                    username=current_user.username, display_name=current_user.display_name,
                 )
             except DomainError as error:
                 form.password.errors.append(error.message)

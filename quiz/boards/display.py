@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth_setup import public, roles_required
+from ..proxies import absolute_url
 from ..extensions import db
 from ..models import DisplayLink, Quiz
 from .cache import cached_units, cached_users
@@ -126,7 +127,7 @@ def create_link(quiz_id: int):
         quiz, request.form.get("label", ""), created_by=current_user, now=now_utc(),
         mask_names=request.form.get("mask_names") != "off",
     )
-    url = url_for("boards.display", token=token, _external=True)
+    url = absolute_url("boards.display", token=token)
     return render_settings(quiz, new_link=link, new_link_url=url)
 
 

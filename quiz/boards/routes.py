@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..auth_setup import roles_required
 from ..downloads import attachment
+from ..params import id_arg, int_arg
 from ..extensions import db
 from ..models import RANKING_METRIC_LABELS, STAFF_ROLES, Quiz
 from ..services import quizzes
@@ -70,10 +71,10 @@ def _unit_filter(unit_param: str | None) -> int | None:
         return None
     if unit_param == "mine":
         return current_user.unit_id
-    try:
-        return int(unit_param)
-    except ValueError:
+    unit_id = id_arg("unit", value=unit_param)
+    if unit_id is None:
         abort(404)
+    return unit_id
 
 
 @bp.get("/quizzes/<int:quiz_id>/users")
@@ -90,7 +91,7 @@ def users(quiz_id: int):
         abort(404)
     rows = board_users(standings, unit_id)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = int_arg("page", 1, maximum=pages)
     me = standings.user(current_user.id)
     return render_template(
         "boards/users.html",
@@ -117,7 +118,7 @@ def print_view(quiz_id: int):
     cache, now = board_cache(), now_utc()
     unit_board = cached_units(cache, quiz.id, now, page_wait()).value
     standings = cached_users(cache, quiz.id, now, page_wait()).value
-    top = min(max(request.args.get("top", 100, type=int) or 100, 10), 1000)
+    top = int_arg("top", 100, minimum=10, maximum=1000)
     return render_template(
         "boards/print.html",
         quiz=quiz,

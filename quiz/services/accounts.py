@@ -66,14 +66,15 @@ def get_or_create_unit(name: str, kind: str = "科室") -> Unit:
     return get_unit_by_name(name) or create_unit(name, kind)
 
 
-def hash_new_password(password: str, *, hash_method: str, min_length: int, check_strength: bool = True) -> str:
+def hash_new_password(password: str, *, hash_method: str, min_length: int, check_strength: bool = True,
+                      username: str | None = None, display_name: str | None = None) -> str:
     """Check a new password against the policy and hash it.
 
     Done before the write transaction starts: a strong hash costs about a quarter of a
     second, and SQLite's write lock should not be held that long.
     """
     if check_strength:
-        check_password(password, min_length)
+        check_password(password, min_length, username=username, display_name=display_name)
     return generate_password_hash(password, method=hash_method)
 
 

@@ -46,6 +46,17 @@ def seconds_until(deadline: datetime, now: datetime) -> int:
     return max(0, int((deadline - now).total_seconds()))
 
 
+#: Years a time typed by a person may fall in (quiz windows).  Anything else is a typing error,
+#: and year 1 or 9999 would overflow the conversions to and from the campaign's time zone.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+TIME_RANGE_MESSAGE = f"时间应在 {EARLIEST_YEAR} 年至 {LATEST_YEAR} 年之间"
+
+
+def supported_time(value: datetime | None) -> bool:
+    """A time people may set (None: no time): its year lies in EARLIEST_YEAR..LATEST_YEAR."""
+    return value is None or EARLIEST_YEAR <= value.year <= LATEST_YEAR
+
+
 def in_campaign_tz_if_naive(value: datetime | None) -> datetime | None:
     """Datetimes without an offset are read in the campaign's time zone."""
     if value is None or value.tzinfo is not None:

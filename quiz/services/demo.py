@@ -14,7 +14,7 @@ from . import accounts, quizzes
 from ..training import levels
 from .questions import import_question_records
 
-DEMO_PASSWORD = "Anquan@2026"
+DEMO_PASSWORD = "Lantern-Ridge-58"  # passes the password policy (quiz/services/passwords.py)
 
 DEMO_UNITS = [
     ("办公室", "科室", 8),

@@ -12,6 +12,7 @@ from question_bank import QUESTION_TYPES
 
 from ..errors import DomainError, InsufficientQuestions, NotFound, ValidationFailed
 from ..extensions import db
+from .clock import TIME_RANGE_MESSAGE, supported_time
 from ..models import (
     MAX_TIME_LIMIT_SECONDS,
     REVIEW_POLICIES,
@@ -151,8 +152,11 @@ def check_rules(specs: list[RuleSpec]) -> RulesCheck:
         result.refuse(ValidationFailed("至少需要一条抽题规则或一道固定题目", field="rules"))
         return result
     names = dict(db.session.execute(select(Category.id, Category.name)).all())
+    well_formed = []
     for number, spec in enumerate(specs, start=1):
         malformed = _malformed(number, spec, names)
+        if not malformed:
+            well_formed.append(spec)
         available = 0 if malformed else len(candidate_ids(spec))
         check = RuleCheck(number, spec, spec.describe(names), available, malformed)
         if malformed:
@@ -172,7 +176,7 @@ def check_rules(specs: list[RuleSpec]) -> RulesCheck:
             # Each rule alone is satisfiable, but overlapping rules compete for the same questions.
             error.message = f"规则之间有重叠，合在一起无法满足：{error.message}"
             result.refuse(error)
-    result.max_score = rules_max_score(specs)
+    result.max_score = rules_max_score(well_formed)  # a malformed rule never reaches the database
     return result
 
 
@@ -243,6 +247,9 @@ def validate_quiz(
         raise ValidationFailed("说明不能超过 5000 个字符", field="description")
     if not 30 <= settings.time_limit_seconds <= MAX_TIME_LIMIT_SECONDS:
         raise ValidationFailed("答题时长应在 30 秒到 24 小时之间", field="time_limit_seconds")
+    for name in ("opens_at", "closes_at"):
+        if not supported_time(getattr(settings, name)):
+            raise ValidationFailed(TIME_RANGE_MESSAGE, field=name)
     if settings.opens_at and settings.closes_at and settings.closes_at <= settings.opens_at:
         raise ValidationFailed("结束时间必须晚于开始时间", field="closes_at")
     for name, label in (("max_attempts", "总答题次数"), ("max_attempts_per_day", "每日答题次数")):

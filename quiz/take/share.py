@@ -6,6 +6,7 @@ from flask import Response, current_app, redirect, render_template, request, url
 from flask_login import current_user
 
 from ..auth_setup import roles_required
+from ..proxies import absolute_url
 from ..services import attempts
 from ..services.clock import now_utc
 from ..services.share_card import (
@@ -62,8 +63,8 @@ def share_png(attempt_id: int):
         max_score=attempt.max_score,
         passed=bool(attempt.passed),
         finished_at=attempt.submitted_at,
-        url=url_for("take.quiz_detail", quiz_id=quiz.id, _external=True) if quiz.kind == "contest"
-        else url_for("take.home", _external=True),
+        url=absolute_url("take.quiz_detail", quiz_id=quiz.id) if quiz.kind == "contest"
+        else absolute_url("take.home"),
         rank=standing.rank if standing else None,
         total=standing.total if standing else None,
         unit_rank=standing.unit_rank if standing else None,

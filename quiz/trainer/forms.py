@@ -39,7 +39,9 @@ from question_bank.model import (
     OPTION_LETTERS,
 )
 
+from ..params import database_id
 from ..forms import ActionForm, BaseForm, ChineseMeta  # noqa: F401  (ActionForm: for the trainer views)
+from ..services.clock import TIME_RANGE_MESSAGE, supported_time
 from ..services.grading import TYPE_LABELS
 from ..services.quiz_display import DISPLAY_MODE_LABELS  # contest UI: the attempt page's default layout
 
@@ -73,9 +75,9 @@ class QuestionFilterForm(Form):
         csrf = False
 
     q = StringField("搜索题干", validators=[Optional(), Length(max=200)])
-    category_id = SelectField("分类", coerce=int, default=0, validate_choice=False)
+    category_id = SelectField("分类", coerce=database_id, default=0, validate_choice=False)
     type = SelectField("题型", choices={"": "全部题型", **TYPE_CHOICES}, default="", validate_choice=False)
-    difficulty = SelectField("难度", coerce=int, choices={0: "全部难度", **DIFFICULTY_CHOICES}, default=0,
+    difficulty = SelectField("难度", coerce=database_id, choices={0: "全部难度", **DIFFICULTY_CHOICES}, default=0,
                              validate_choice=False)
     active = SelectField("状态", choices={"": "全部", "1": "启用", "0": "已停用"}, default="",
                          validate_choice=False)
@@ -92,9 +94,9 @@ class QuestionForm(BaseForm):
     answer_letters = MultiCheckboxField("正确答案", choices={letter: letter for letter in OPTION_LETTERS})
     true_false_answer = RadioField("正确答案", choices={"正确": "正确", "错误": "错误"}, validators=[Optional()],
                                    validate_choice=False)
-    category_id = SelectField("分类", coerce=int, validate_choice=False)
+    category_id = SelectField("分类", coerce=database_id, validate_choice=False)
     new_category = StringField("或新建分类", validators=[Length(max=100, message="分类名称不能超过 100 字")])
-    difficulty = SelectField("难度", coerce=int, choices=DIFFICULTY_CHOICES, default=2)
+    difficulty = SelectField("难度", coerce=database_id, choices=DIFFICULTY_CHOICES, default=2)
     points = IntegerField("分值", default=1, validators=[InputRequired("请填写分值"),
                                                        NumberRange(1, 100, "分值应为 1-100 的整数")])
     explanation = TextAreaField("解析", validators=[Length(max=MAX_EXPLANATION_LENGTH,
@@ -193,9 +195,9 @@ class RuleForm(Form):
     class Meta(ChineseMeta):
         csrf = False
 
-    category_id = SelectField("分类", coerce=int, default=0, validate_choice=False)
+    category_id = SelectField("分类", coerce=database_id, default=0, validate_choice=False)
     type = SelectField("题型", choices={"": "全部题型", **TYPE_CHOICES}, default="")
-    difficulty = SelectField("难度", coerce=int, choices={0: "全部难度", **DIFFICULTY_CHOICES}, default=0)
+    difficulty = SelectField("难度", coerce=database_id, choices={0: "全部难度", **DIFFICULTY_CHOICES}, default=0)
     count = IntegerField("题数", validators=[Optional(), NumberRange(1, 500, "题数应为 1-500")])
     points = IntegerField("每题分值", validators=[Optional(), NumberRange(1, 100, "每题分值应为 1-100")])
 
@@ -223,13 +225,19 @@ def parse_question_ids(text: str) -> list[int]:
     return ids
 
 
+def supported_year(_form, field) -> None:
+    """WTForms validator for supported_time (quiz windows in sane years)."""
+    if not supported_time(field.data):
+        raise ValidationError(TIME_RANGE_MESSAGE)
+
+
 class QuizForm(BaseForm):
     title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=200, message="标题不能超过 200 字")])
     description = TextAreaField("说明", validators=[Length(max=5000, message="说明不能超过 5000 字")])
     time_limit_minutes = IntegerField("答题时长（分钟）", default=20, validators=[
         InputRequired("请填写答题时长"), NumberRange(1, 1440, "答题时长应为 1-1440 分钟")])
-    opens_at = DateTimeLocalField("开始时间", format=LOCAL_DATETIME_FORMAT, validators=[Optional()])
-    closes_at = DateTimeLocalField("结束时间", format=LOCAL_DATETIME_FORMAT, validators=[Optional()])
+    opens_at = DateTimeLocalField("开始时间", format=LOCAL_DATETIME_FORMAT, validators=[Optional(), supported_year])
+    closes_at = DateTimeLocalField("结束时间", format=LOCAL_DATETIME_FORMAT, validators=[Optional(), supported_year])
     max_attempts = IntegerField("总答题次数（留空不限）", default=1,
                                 validators=[Optional(), NumberRange(1, 1000, "总答题次数应为 1-1000")])
     max_attempts_per_day = IntegerField("每日答题次数（留空不限）",
@@ -268,7 +276,7 @@ class ResultFilterForm(Form):
     class Meta(ChineseMeta):
         csrf = False
 
-    unit_id = SelectField("单位", coerce=int, default=0, validate_choice=False)
+    unit_id = SelectField("单位", coerce=database_id, default=0, validate_choice=False)
     status = SelectField("状态", choices={"": "全部状态", "submitted": "已提交", "expired": "超时自动交卷",
                                           "in_progress": "答题中"}, default="", validate_choice=False)
 

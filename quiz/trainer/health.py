@@ -18,14 +18,15 @@ from ..services.clock import now_utc, to_campaign_tz
 from ..services.exports import XLSX_MIMETYPE
 from . import bank_health, question_admin
 from .blueprint import bp
-from .common import download, optional_int, show_domain_error
+from ..params import id_arg
+from .common import download, show_domain_error
 from .forms import ActionForm, EditionForm
 
 MAX_REFERENCE_LENGTH = 100
 
 
 def _scope() -> bank_health.BankScope:
-    return bank_health.BankScope(category_id=optional_int(request.args.get("category_id")),
+    return bank_health.BankScope(category_id=id_arg("category_id"),
                                  include_inactive=request.args.get("inactive") == "1")
 
 

@@ -22,6 +22,7 @@ from question_bank import (
 )
 from question_bank.model import MAX_CATEGORY_LENGTH, OPTION_HEADERS
 
+from ..params import as_database_id
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import AttemptQuestion, Category, Question, Quiz, QuizRule, User
@@ -58,8 +59,8 @@ def question_query(filters: QuestionFilter) -> Select:
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions = [Question.stem.ilike(pattern, escape="\\")]
-        if text.isdigit():
-            conditions.append(Question.id == int(text))
+        if (question_id := as_database_id(text)) is not None:
+            conditions.append(Question.id == question_id)
         query = query.where(or_(*conditions))
     if filters.category_id is not None:
         query = query.where(Question.category_id == filters.category_id)

@@ -20,11 +20,11 @@ from ..services.exports import XLSX_MIMETYPE
 from .question_admin import QuestionFilter, QuestionInvalid
 from ..services.questions import category_counts
 from .blueprint import bp
+from ..params import id_arg
 from .common import (
     PER_PAGE,
     add_field_error,
     download,
-    optional_int,
     page_number,
     show_domain_error,
 )
@@ -43,9 +43,9 @@ def _filters_from_request() -> tuple[QuestionFilterForm, QuestionFilter]:
     active = {"1": True, "0": False}.get(request.args.get("active", ""))
     filters = QuestionFilter(
         q=(request.args.get("q") or "").strip()[:200],
-        category_id=optional_int(request.args.get("category_id")),
+        category_id=id_arg("category_id"),
         type=request.args.get("type") if request.args.get("type") in QUESTION_TYPES else None,
-        difficulty=optional_int(request.args.get("difficulty")) if request.args.get("difficulty") in ("1", "2", "3") else None,
+        difficulty=id_arg("difficulty") if request.args.get("difficulty") in ("1", "2", "3") else None,
         active=active,
     )
     return form, filters

@@ -14,7 +14,8 @@ from ..services.exports import CSV_MIMETYPE, XLSX_MIMETYPE, table_to_csv, table_
 from ..services.quizzes import get_quiz
 from .attempt_results import EXPORT_HEADERS, ResultFilter
 from .blueprint import bp
-from .common import PER_PAGE, download, optional_int, page_number
+from ..params import id_arg
+from .common import PER_PAGE, download, page_number
 from .forms import ResultFilterForm
 
 
@@ -22,7 +23,7 @@ def _filters(quiz: Quiz) -> tuple[ResultFilterForm, ResultFilter]:
     form = ResultFilterForm(request.args)
     form.unit_id.choices = [(0, "全部单位"), *((unit.id, unit.name) for unit in results.units_in_results(quiz))]
     status = request.args.get("status") or None
-    return form, ResultFilter(unit_id=optional_int(request.args.get("unit_id")), status=status)
+    return form, ResultFilter(unit_id=id_arg("unit_id"), status=status)
 
 
 @bp.get("/quizzes/<int:quiz_id>/results")

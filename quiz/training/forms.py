@@ -20,19 +20,20 @@ from wtforms.validators import (
 
 from question_bank import QUESTION_TYPES
 
+from ..params import database_id
 from ..forms import ActionForm, BaseForm  # noqa: F401  (ActionForm: for the training views)
 from .practice import PRACTICE_SIZES
 
 
 class PracticeStartForm(BaseForm):
-    category_id = SelectField("练习范围", coerce=int, default=0)
-    count = SelectField("题数", coerce=int, choices={n: f"{n} 题" for n in PRACTICE_SIZES}, default=10)
+    category_id = SelectField("练习范围", coerce=database_id, default=0)
+    count = SelectField("题数", coerce=database_id, choices={n: f"{n} 题" for n in PRACTICE_SIZES}, default=10)
     submit = SubmitField("开始练习")
 
 
 class NotebookPracticeForm(BaseForm):
-    category_id = SelectField("范围", coerce=int, default=0)
-    count = SelectField("题数", coerce=int, choices={n: f"{n} 题" for n in PRACTICE_SIZES}, default=10)
+    category_id = SelectField("范围", coerce=database_id, default=0)
+    count = SelectField("题数", coerce=database_id, choices={n: f"{n} 题" for n in PRACTICE_SIZES}, default=10)
     submit = SubmitField("重练错题")
 
 
@@ -48,7 +49,7 @@ TYPE_CHOICES = {"": "全部题型", **QUESTION_TYPES}
 
 class LevelForm(BaseForm):
     title = StringField("关卡名称", validators=[DataRequired("请输入关卡名称"), Length(1, 200)])
-    category_id = SelectField("题目分类", coerce=int, default=0)
+    category_id = SelectField("题目分类", coerce=database_id, default=0)
     type = SelectField("题型", choices=TYPE_CHOICES, default="")
     count = IntegerField("题数", default=5, validators=[InputRequired("请输入题数"), NumberRange(1, 50, "题数应为 1-50")])
     pass_percent = IntegerField("及格线（%）", default=60,

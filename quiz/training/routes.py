@@ -20,6 +20,8 @@ from flask import (
 from flask_login import current_user
 
 from ..auth_setup import roles_required
+from ..params import id_arg
+from ..proxies import absolute_url
 from ..database import atomic, write_block
 from ..errors import DomainError
 from ..downloads import attachment
@@ -70,7 +72,7 @@ def index():
     sync_notebook(now_utc())
     form = PracticeStartForm()
     form.category_id.choices = _category_choices()
-    wanted = request.args.get("category", type=int)
+    wanted = id_arg("category")
     if wanted and any(value == wanted for value, _ in form.category_id.choices):
         form.category_id.data = wanted
     return render_template("training/index.html", form=form, **overview(current_user))
@@ -161,7 +163,7 @@ def practice_feedback(session_id: int, position: int):
 @roles_required()
 def notebook_view():
     sync_notebook(now_utc())
-    category_id = request.args.get("category", type=int) or None
+    category_id = id_arg("category")
     counts = notebook.category_counts(current_user)
     form = NotebookPracticeForm()
     form.category_id.choices = [(0, "全部错题")] + [(cid, f"{name}（{n} 题）") for cid, name, n in counts]
@@ -368,14 +370,14 @@ def quiz_qr(quiz_id: int):
     quiz = quizzes.get_quiz(quiz_id)
     if quiz.kind == "level":
         return redirect(url_for("training.series_qr", series_id=quiz.series_id))
-    return _svg(qrcodes.qr_svg(url_for("take.quiz_detail", quiz_id=quiz.id, _external=True)))
+    return _svg(qrcodes.qr_svg(absolute_url("take.quiz_detail", quiz_id=quiz.id)))
 
 
 @bp.get("/qr/levels/<int:series_id>.svg")
 @roles_required()
 def series_qr(series_id: int):
     series = levels.get_series(series_id)
-    return _svg(qrcodes.qr_svg(url_for("training.series_detail", series_id=series.id, _external=True)))
+    return _svg(qrcodes.qr_svg(absolute_url("training.series_detail", series_id=series.id)))
 
 
 @bp.get("/posters")
@@ -411,7 +413,7 @@ def certificate_pdf(attempt_id: int):
             cert = certificates.issue_certificate(attempt, current_user, now_utc(), certificate_secret())
     pdf = certificates.render_certificate_pdf(
         cert,
-        verify_url=url_for("verify.certificate", code=cert.code, _external=True),
+        verify_url=absolute_url("verify.certificate", code=cert.code),
         issuer=current_app.config.get("CERTIFICATE_ISSUER", "区文化和旅游局"),
         campaign=f"{current_app.config['CAMPAIGN_NAME']}安全知识竞赛",
         font_path=current_app.config.get("CERTIFICATE_FONT_PATH"),
