@@ -16,7 +16,7 @@ HEADER = ["用户名", "姓名", "单位", "角色", "初始密码"]
 def test_imported_accounts_get_temporary_hashes_and_must_change_them(app, client, admin, build):
     build.unit("区图书馆")
     existing = build.user("laoyonghu", unit=build.unit("办公室"))
-    rows = [HEADER, ["daoru1", "导入一", "区图书馆", "职工", "Given-Pass-2026"], ["daoru2", "导入二", "区图书馆", "职工", ""],
+    rows = [HEADER, ["daoru1", "导入一", "区图书馆", "职工", "Given-Pass-4817"], ["daoru2", "导入二", "区图书馆", "职工", ""],
             ["laoyonghu", "老用户", "区图书馆", "职工", "Reset-In-File-9"]]
     token = token_of(upload(client, "users.xlsx", xlsx_file(rows)))
     html = client.post(f"/admin/users/import/{token}/confirm", data={"on_existing": "update"}).data.decode()
