@@ -96,12 +96,22 @@ class QueuedWriterConnection(sqlite3.Connection):
 
 
 def engine_options(app) -> None:
-    """SQLite connections are made as :class:`QueuedWriterConnection` (set before the engine exists)."""
+    """SQLite connections are made as :class:`QueuedWriterConnection`; PostgreSQL connections
+    are pinged when taken from the pool (set before the engine exists).
+
+    Why the ping (``pool_pre_ping``): after PostgreSQL restarts, every pooled connection is
+    dead; without it each worker's next requests fail on one (503, retried by the page) until
+    the pool has been refreshed.  With it a dead connection is replaced before use, so the
+    only requests that fail are those in flight at the moment of the restart (503
+    ``database_unavailable``, :func:`quiz.errors.database_fault`; the quiz page retries them).
+    """
+    # copies: the default options dict is shared by every app made in this process
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # copies: the default options dict is shared by every app made in this process
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["connect_args"] = {"factory": QueuedWriterConnection, **options.get("connect_args", {})}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def configure_engine(app) -> None:
