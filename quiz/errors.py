@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from question_bank import FileRejected, MappingNeeded
 
+from .database import transaction_mode
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -230,7 +231,8 @@ def init_app(app) -> None:
             log.warning("rollback after a database fault failed", exc_info=True)
         status, code, message = fault
         log.error("database fault on %s %s: %s (%s)", request.method, request.path, code, error.orig)
-        return _respond(status, code, message, headers={"Retry-After": "5"})
+        with transaction_mode(may_write=False):  # the page may read (the signed-in user), never write
+            return _respond(status, code, message, headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
