@@ -252,22 +252,27 @@ def test_board_cache_goes_back_to_redis_when_it_answers(app):
 
 
 @pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL only")
-def test_pooled_connections_killed_by_the_server_are_replaced(app, client, build):
-    """What a restart does to the pool, without restarting: the server ends every session."""
+def test_pooled_connections_killed_by_the_server_are_replaced(app_config, request):
+    """What a restart does to the pool, without restarting: the server ends the app's sessions."""
+    app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"application_name": "faults-test"}}
+    app = request.getfixturevalue("app")
+    client, build = app.test_client(), request.getfixturevalue("build")
     _, token, attempt, question_ids = started_attempt(build)
+    attempt_id = attempt.id
     headers = {"Authorization": f"Bearer {token}"}
-    assert client.put(f"/api/v1/attempts/{attempt.id}/answers/{question_ids[0]}", json={"selected": [0]},
-                      headers=headers).status_code == 200  # the pool now holds a connection
+    assert client.put(f"/api/v1/attempts/{attempt_id}/answers/{question_ids[0]}", json={"selected": [0]},
+                      headers=headers).status_code == 200  # the pool now holds live connections
     db.session.commit()
+    db.session.close()
     admin = create_engine(app.config["SQLALCHEMY_DATABASE_URI"].split("?")[0])
     with admin.connect() as connection:
-        connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                                "AND query NOT ILIKE '%pg_stat_activity%' AND application_name = ''"
-                                " AND backend_type = 'client backend' AND usename = current_user"
-                                " AND client_port IS NOT NULL AND state = 'idle'"))
+        killed = connection.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = 'faults-test' AND datname = current_database()")).scalar()
     admin.dispose()
-    response = client.put(f"/api/v1/attempts/{attempt.id}/answers/{question_ids[1]}", json={"selected": [1]},
+    assert killed >= 1
+    time.sleep(0.2)
+    response = client.put(f"/api/v1/attempts/{attempt_id}/answers/{question_ids[1]}", json={"selected": [1]},
                           headers=headers)
     assert response.status_code == 200, response.json
 
