@@ -378,3 +378,63 @@ def test_postgresql_restart_during_saves_loses_no_acknowledged_answer(app, build
     finally:
         os.killpg(server.pid, 9)
         server.wait(10)
+
+
+def test_redis_stopping_mid_campaign_then_coming_back(app, app_config, build, monkeypatch, tmp_path):
+    """A real Redis serves the boards and the limits, is stopped, then started again on its port."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    redis = pytest.importorskip("redis")
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def start_redis():
+        process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                    "--appendonly", "no", "--dir", str(tmp_path)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                redis.Redis.from_url(url).ping()
+                return process
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    server = start_redis()
+    try:
+        monkeypatch.setenv("REDIS_URL", url)
+        application = create_app({**app_config, "RATELIMIT_ENABLED": True, "BOARD_REDIS_PREFIX": "faults"})
+        started_attempt(build)
+        quiz_id = db.session.scalar(db.select(Attempt.quiz_id))
+        build.user("zhouba")
+        client = application.test_client()
+        assert client.get("/healthz").json["redis"] == "ok"
+        board = f"/boards/quizzes/{quiz_id}/"
+        assert client.post("/login", data={"username": "zhouba", "password": PASSWORD}).status_code == 302
+        assert client.get(board).status_code == 200
+        cache = application.extensions["board_cache"]
+        assert cache.store.available and cache.store.primary.get(f"{quiz_id}:units") is not None
+
+        server.terminate()
+        server.wait(5)
+        cache.forget_versions()
+        assert client.get(board).status_code == 200
+        assert client.get(f"/boards/quizzes/{quiz_id}/users").status_code == 200
+        assert client.post("/logout").status_code in (302, 200)
+        assert client.post("/login", data={"username": "zhouba", "password": PASSWORD}).status_code == 302
+        health = client.get("/healthz")
+        assert health.status_code == 200 and health.json["status"] == "degraded"
+
+        server = start_redis()
+        assert client.get("/healthz").json == {"status": "ok", "database": "ok", "migrations": "current",
+                                               "redis": "ok"}
+        cache.store._down_until = 0.0  # skip the 10 s wait before asking Redis again
+        assert client.get(board).status_code == 200 and cache.store.available
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        limiter._storage_dead = False
+        server.terminate()
+        server.wait(5)
