@@ -97,14 +97,19 @@ def test_program_errors_are_not_faults():
 @pytest.fixture
 def refusing_disk(app):
     """Every new connection of the app's engine refuses writes, as a disk that went read-only
-    does (SQLite raises "attempt to write a readonly database" itself); undone afterwards."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("simulated with SQLite's own read-only mode")
+    does: SQLite's own read-only mode raises "attempt to write a readonly database";
+    PostgreSQL's read-only transactions raise SQLSTATE 25006.  Undone afterwards."""
     state = {"on": False}
+    sqlite = db.engine.dialect.name == "sqlite"
 
     def refuse(dbapi_connection, _record):
-        if state["on"]:
+        if not state["on"]:
+            return
+        if sqlite:
             dbapi_connection.execute("PRAGMA query_only = 1")
+        else:
+            dbapi_connection.execute("SET SESSION default_transaction_read_only = on")
+            dbapi_connection.commit()
 
     event.listen(db.engine, "connect", refuse)
 
