@@ -160,6 +160,13 @@ def transaction_mode(*, may_write: bool) -> Iterator[None]:
         _may_write.reset(token)
 
 
+def reads_only_from_now() -> None:
+    """The rest of this request only reads: after a database fault, its error page and
+    after-request hooks must not ask for SQLite's write lock on a disk that refuses writes
+    (the request's :func:`transaction_mode` restores the mode when it ends)."""
+    _may_write.set(False)
+
+
 def reads_first(view):
     """Mark a state-changing view that does slow work before it writes: its request starts
     read-only (no SQLite write lock while it hashes or parses) and it writes in :func:`write_block`."""

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from question_bank import FileRejected, MappingNeeded
 
-from .database import transaction_mode
+from .database import reads_only_from_now
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -231,8 +231,8 @@ def init_app(app) -> None:
             log.warning("rollback after a database fault failed", exc_info=True)
         status, code, message = fault
         log.error("database fault on %s %s: %s (%s)", request.method, request.path, code, error.orig)
-        with transaction_mode(may_write=False):  # the page may read (the signed-in user), never write
-            return _respond(status, code, message, headers={"Retry-After": "5"})
+        reads_only_from_now()  # the page may read (the signed-in user), never write
+        return _respond(status, code, message, headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -13,7 +13,6 @@ from pathlib import Path
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_login import current_user
 from sqlalchemy import text
 
 from .auth_setup import public
@@ -43,7 +42,9 @@ def init_app(app) -> None:
         path = current.path
         if current.endpoint != "static" and not path.startswith("/bootstrap/"):
             identity = state.get("api_identity")
-            user_id = identity.id if identity else (current_user.get_id() if current_user else None)
+            # the user as loaded by the request, never loaded just for the log (the database may be down)
+            user = state.get("_login_user")
+            user_id = identity.id if identity else (user.get_id() if user is not None else None)
             started = state.get("request_started")
             request_log.info(json.dumps({
                 "request_id": request_id,
