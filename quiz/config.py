@@ -68,6 +68,13 @@ class DefaultConfig:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Redis down (REDIS_URL set): Flask-Limiter counts in this process's memory meanwhile
+    #: (the same limits, per worker) and goes back to Redis when it answers again; a failure
+    #: it cannot fall back from is logged, never an error page for the employee.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    #: A Redis that does not answer must cost a request at most this long (seconds), not hang it.
+    REDIS_TIMEOUT_SECONDS = 0.5
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
 
 
@@ -87,6 +94,8 @@ def load_environment(app) -> None:
     if env.get("REDIS_URL"):
         app.config["REDIS_URL"] = env["REDIS_URL"]
         app.config["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+        timeout = app.config["REDIS_TIMEOUT_SECONDS"]
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
     if env.get("PREFERRED_URL_SCHEME"):
         app.config["PREFERRED_URL_SCHEME"] = env["PREFERRED_URL_SCHEME"]
     if env.get("PROXY_FIX"):

@@ -98,12 +98,22 @@ class QueuedWriterConnection(sqlite3.Connection):
 
 
 def engine_options(app) -> None:
-    """SQLite connections are made as :class:`QueuedWriterConnection` (set before the engine exists)."""
+    """SQLite connections are made as :class:`QueuedWriterConnection`; PostgreSQL connections
+    are pinged when taken from the pool (set before the engine exists).
+
+    Why the ping (``pool_pre_ping``): after PostgreSQL restarts, every pooled connection is
+    dead; without it each worker's next requests fail on one (503, retried by the page) until
+    the pool has been refreshed.  With it a dead connection is replaced before use, so the
+    only requests that fail are those in flight at the moment of the restart (503
+    ``database_unavailable``, :func:`quiz.errors.database_fault`; the quiz page retries them).
+    """
+    # copies: the default options dict is shared by every app made in this process
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # copies: the default options dict is shared by every app made in this process
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["connect_args"] = {"factory": QueuedWriterConnection, **options.get("connect_args", {})}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def configure_engine(app) -> None:
@@ -156,6 +166,13 @@ def transaction_mode(*, may_write: bool) -> Iterator[None]:
         yield
     finally:
         _may_write.reset(token)
+
+
+def reads_only_from_now() -> None:
+    """The rest of this request only reads: after a database fault, its error page and
+    after-request hooks must not ask for SQLite's write lock on a disk that refuses writes
+    (the request's :func:`transaction_mode` restores the mode when it ends)."""
+    _may_write.set(False)
 
 
 def reads_first(view):

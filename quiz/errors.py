@@ -7,12 +7,15 @@ friendly Chinese error page.  The 500 handler rolls the session back first.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from question_bank import FileRejected, MappingNeeded
 
+from .database import reads_only_from_now
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,8 @@ ERROR_PAGE_TITLES = {
     422: "提交的数据有误",
     429: "操作过于频繁",
     500: "服务器出错了",
+    503: "服务暂时不可用",
+    507: "存储空间不足",
 }
 
 HTTP_ERROR_MESSAGES = {
@@ -103,6 +108,44 @@ HTTP_ERROR_CODES = {
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_error",
     429: "rate_limited", 500: "internal_error",
 }
+
+
+#: (status, code, message) of the database faults an employee can only wait out (database_fault).
+STORAGE_FULL = (507, "storage_full", "服务器存储空间不足，本次操作未保存。请稍后重试，并通知系统管理员。")
+STORAGE_READ_ONLY = (507, "storage_read_only", "服务器存储暂时无法写入，本次操作未保存。请稍后重试，并通知系统管理员。")
+DATABASE_UNAVAILABLE = (503, "database_unavailable", "数据库暂时不可用，本次操作未保存，请稍后重试。")
+
+#: SQLite's messages for faults of the storage or of its lock, not of the program.
+_SQLITE_FAULTS = {
+    "database or disk is full": STORAGE_FULL,
+    "attempt to write a readonly database": STORAGE_READ_ONLY,
+    "disk i/o error": STORAGE_READ_ONLY,
+    "unable to open database file": DATABASE_UNAVAILABLE,
+    "database is locked": DATABASE_UNAVAILABLE,
+}
+
+
+def database_fault(error: BaseException) -> tuple[int, str, str] | None:
+    """The fault of the database server or its disk behind ``error`` as (status, code, message),
+    or None when it is a bug: so a full disk or a restarting PostgreSQL gives the employee a
+    clear Chinese answer to retry (the quiz page retries 5xx saves itself), never a 500."""
+    if not isinstance(error, DBAPIError):
+        return None
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        text = str(original).lower()
+        return next((fault for message, fault in _SQLITE_FAULTS.items() if message in text), None)
+    sqlstate = getattr(original, "sqlstate", None) or ""
+    if sqlstate == "53100":  # PostgreSQL disk_full
+        return STORAGE_FULL
+    if sqlstate == "25006":  # read_only_sql_transaction (a standby, or default_transaction_read_only)
+        return STORAGE_READ_ONLY
+    # Lost or refused connections (a server restarting: 57P01-57P03, class 08, or no SQLSTATE
+    # at all when the socket is refused or closed); SQLAlchemy has invalidated the connection.
+    if error.connection_invalidated or sqlstate.startswith(("08", "57P")) or (
+            type(original).__name__ == "OperationalError" and not sqlstate):
+        return DATABASE_UNAVAILABLE
+    return None
 
 
 def wants_json() -> bool:
@@ -175,6 +218,21 @@ def init_app(app) -> None:
             message = "尝试次数过多，请稍后再试。"
         headers = {k: v for k, v in error.get_headers() if k.lower() not in ("content-type",)}
         return _respond(status, HTTP_ERROR_CODES.get(status, "error"), message, headers=headers)
+
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(error: DBAPIError):
+        """Disk full, read-only storage, a database restarting: 507 or 503 with a Chinese message."""
+        fault = database_fault(error)
+        if fault is None:
+            return handle_unexpected(error)
+        try:
+            db.session.rollback()  # nothing of the failed request is kept
+        except Exception:  # the connection is gone: nothing to roll back
+            log.warning("rollback after a database fault failed", exc_info=True)
+        status, code, message = fault
+        log.error("database fault on %s %s: %s (%s)", request.method, request.path, code, error.orig)
+        reads_only_from_now()  # the page may read (the signed-in user), never write
+        return _respond(status, code, message, headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -13,7 +13,6 @@ from pathlib import Path
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_login import current_user
 from sqlalchemy import text
 
 from .auth_setup import public
@@ -97,7 +96,9 @@ def init_app(app) -> None:
         path = current.path
         if current.endpoint != "static" and not path.startswith("/bootstrap/"):
             identity = state.get("api_identity")
-            user_id = identity.id if identity else (current_user.get_id() if current_user else None)
+            # the user as loaded by the request, never loaded just for the log (the database may be down)
+            user = state.get("_login_user")
+            user_id = identity.id if identity else (user.get_id() if user is not None else None)
             started = state.get("request_started")
             request_log.info(json.dumps({
                 "request_id": request_id,
@@ -124,10 +125,29 @@ def migration_heads(directory: str) -> tuple[frozenset[str], frozenset[str]]:
     return expected_heads(directory), current
 
 
+def redis_answers(url: str, timeout: float) -> bool:
+    """Whether the Redis at ``url`` answers a PING within ``timeout`` seconds."""
+    import redis  # noqa: PLC0415 - only deployments with REDIS_URL load the client (6 MiB)
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+
+
 @bp.get("/healthz")
 @public
 def healthz():
-    """For load balancers: 200 when the database answers and its schema is current, else 503."""
+    """For load balancers: 200 when the database answers and its schema is current, else 503.
+
+    With ``REDIS_URL`` set, Redis is reported too; without it the platform still serves
+    everyone (rate limits and board caches fall back to each worker's memory), so a Redis
+    that does not answer makes the status ``degraded`` but keeps the answer 200: a load
+    balancer must not take every worker out of service for it.
+    """
     checks = {"database": "ok", "migrations": "current"}
     status = 200
     try:
@@ -142,4 +162,10 @@ def healthz():
         if expected != current:
             checks["migrations"] = "pending"
             status = 503
-    return jsonify({"status": "ok" if status == 200 else "unhealthy", **checks}), status
+    overall = "ok" if status == 200 else "unhealthy"
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        checks["redis"] = "ok" if redis_answers(redis_url, current_app.config["REDIS_TIMEOUT_SECONDS"]) else "unavailable"
+        if checks["redis"] != "ok" and status == 200:
+            overall = "degraded"
+    return jsonify({"status": overall, **checks}), status

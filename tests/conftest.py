@@ -54,6 +54,7 @@ def database_url(tmp_path_factory) -> str:
     admin = create_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()  # no pooled connection kept for the end: the run may restart the server (test_faults)
     separator = "&" if "?" in url else "?"
     yield f"{url}{separator}options=-csearch_path%3D{schema}"
     with admin.begin() as conn:

@@ -362,7 +362,7 @@ def test_app_uses_redis_when_configured(app_config, redis_url):
     from quiz import create_app
 
     application = create_app({**app_config, "REDIS_URL": redis_url, "BOARD_REDIS_PREFIX": "t3"})
-    assert isinstance(application.extensions["board_cache"].store, RedisStore)
+    assert isinstance(application.extensions["board_cache"].store.primary, RedisStore)
     with application.app_context():
         db.engine.dispose()
 

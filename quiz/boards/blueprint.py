@@ -8,7 +8,7 @@ import threading
 from flask import Blueprint, current_app
 
 from ..database import transaction_mode
-from .cache import BoardCache, MemoryStore, RedisStore
+from .cache import BoardCache, FallbackStore, MemoryStore, RedisStore
 
 bp = Blueprint("boards", __name__, url_prefix="/boards")
 
@@ -53,8 +53,10 @@ def _set_up(state) -> None:
     if app.config.get("REDIS_URL"):
         import redis  # noqa: PLC0415 - only deployments that share a cache load the client (6 MiB)
 
-        store = RedisStore(redis.Redis.from_url(app.config["REDIS_URL"]),
-                           prefix=app.config.get("BOARD_REDIS_PREFIX", "quiz:boards"))
+        timeout = app.config.get("REDIS_TIMEOUT_SECONDS", 0.5)
+        client = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=timeout, socket_timeout=timeout)
+        store = FallbackStore(RedisStore(client, prefix=app.config.get("BOARD_REDIS_PREFIX", "quiz:boards")),
+                              errors=(redis.RedisError, OSError))
     else:
         store = MemoryStore()
     app.extensions["board_cache"] = BoardCache(

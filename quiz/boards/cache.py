@@ -216,6 +216,65 @@ class RedisStore:
             self.client.delete(name)
 
 
+class FallbackStore:
+    """A shared store (Redis) that, while it fails, is replaced by this process's memory.
+
+    Why: the boards must not fail because Redis is down (restarted, full, unreachable).  A
+    failed call is logged once, answered from a :class:`MemoryStore` instead, and the shared
+    store is tried again after ``retry_seconds`` (so a dead Redis costs one timeout per
+    worker per interval, not one per request).  Entries kept meanwhile are per process, as
+    without ``REDIS_URL``.  Values travel encoded either way (``shared`` stays true).
+    """
+
+    shared = True
+
+    def __init__(self, primary, *, errors: tuple[type[BaseException], ...] = (OSError,),
+                 retry_seconds: float = 10.0, clock: Callable[[], float] = time.monotonic):
+        self.primary = primary
+        self.local = MemoryStore()
+        self.errors = errors
+        self.retry_seconds = retry_seconds
+        self.clock = clock
+        self._down_until = 0.0
+
+    @property
+    def available(self) -> bool:
+        """Whether the shared store answered last time it was asked (or is due to be asked again)."""
+        return self.clock() >= self._down_until
+
+    def _call(self, name: str, *args, **kwargs):
+        if self.available:
+            try:
+                return getattr(self.primary, name)(*args, **kwargs)
+            except self.errors:
+                if self._down_until == 0.0:
+                    log.warning("board cache: shared store unavailable, using this process's memory", exc_info=True)
+                self._down_until = self.clock() + self.retry_seconds
+        return getattr(self.local, name)(*args, **kwargs)
+
+    def get(self, key: str) -> Entry | None:
+        return self._call("get", key)
+
+    def put(self, key: str, entry: Entry) -> None:
+        self._call("put", key, entry)
+
+    def try_lock(self, key: str, timeout: float = 0) -> str | None:
+        return self._call("try_lock", key, timeout)
+
+    def unlock(self, key: str, token: str) -> None:
+        if token == "local":  # taken in memory while the shared store was down
+            self.local.unlock(key, token)
+            return
+        try:
+            self.primary.unlock(key, token)
+        except self.errors:
+            self._down_until = self.clock() + self.retry_seconds  # the lock expires on its own (PX)
+
+    def clear(self) -> None:
+        self.local.clear()
+        self._call("clear")
+
+
 # ---------------------------------------------------------------- the cache
 
 

@@ -151,8 +151,10 @@
         if (res.response.status === 409) { setStatus("答题时间已到，正在交卷…", "error"); goToResult(); return; }
         if (res.response.status === 400) { return refreshCsrf().then(function () { retry(questionId, attemptNo); }); }
         if (res.response.status === 401) { setStatus("登录已失效，请重新登录后继续（已保存的答案不会丢失）", "error"); return; }
-        questionState(questionId, (res.body && res.body.message) || "保存失败", "error");
-        if (res.response.status >= 500 || res.response.status === 429) { retry(questionId, attemptNo); }
+        var message = (res.body && res.body.message) || "保存失败";
+        questionState(questionId, message, "error");
+        // 5xx (the database restarting, the disk full ...) and 429: the server's own words, then retry
+        if (res.response.status >= 500 || res.response.status === 429) { retry(questionId, attemptNo, res.body && res.body.message); }
       })
       .catch(function () {
         inFlight[questionId] = false;
@@ -160,9 +162,9 @@
       });
   }
 
-  function retry(questionId, attemptNo) {
+  function retry(questionId, attemptNo, serverMessage) {
     var delay = Math.min(1000 * Math.pow(2, attemptNo || 0), 15000);
-    setStatus("网络异常，答案未保存，正在重试…", "error");
+    setStatus(serverMessage ? serverMessage + "（正在自动重试…）" : "网络异常，答案未保存，正在重试…", "error");
     questionState(questionId, "未保存，正在重试", "error");
     setTimeout(function () { save(questionId, (attemptNo || 0) + 1); }, delay);
   }
