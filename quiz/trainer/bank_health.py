@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from question_bank.health import (
-    WARNING_LABELS,
     Edition,
     HealthReport,
     HealthWarning,
@@ -61,9 +60,9 @@ def check_question_bank(scope: BankScope = BankScope()) -> tuple[list[Question],
     return questions, check_bank(records_of_questions(questions), editions=bank_editions())
 
 
-def questions_citing_reference(reference: str, scope: BankScope = BankScope()) -> list[Question]:
-    """Every question whose 出处 cites this law or standard ("GB 2894" any edition, "GB 2894-2008" that one)."""
-    questions = bank_questions(scope)
+def questions_citing_reference(reference: str, questions: Sequence[Question]) -> list[Question]:
+    """Those of the questions whose 出处 cites this law or standard ("GB 2894" any edition,
+    "GB 2894-2008" that one): the list to review when it is revised."""
     by_id = {question.id: question for question in questions}
     return [by_id[record.row] for record in questions_citing(records_of_questions(questions), reference)]
 
@@ -94,7 +93,6 @@ def warning_rows(report: HealthReport, questions: dict[int, Question]) -> list[l
 
 
 WARNING_HEADERS = ("题号", "问题", "说明", "分类", "题干", "相关题号")
-WARNING_CHOICES = tuple(WARNING_LABELS.items())
 
 
 # ---------------------------------------------------------------- the editions table

@@ -40,7 +40,7 @@ def bank_health_page():
     code = code if code in WARNING_LABELS else ""
     warnings = [w for w in report.warnings if not code or w.code == code]
     reference = (request.args.get("citing") or "").strip()[:MAX_REFERENCE_LENGTH]
-    citing = bank_health.questions_citing_reference(reference, scope) if reference else None
+    citing = bank_health.questions_citing_reference(reference, questions) if reference else None
     return render_template(
         "trainer/bank_health.html", report=report, scope=scope, code=code,
         warnings=warnings[: bank_health.PAGE_WARNINGS], warning_total=len(warnings),
