@@ -4,6 +4,7 @@ from .accounts import ROLE_LABELS, ROLES, STAFF_ROLES, UNIT_KINDS, ApiToken, Log
 from .attempts import best_attempt, ATTEMPT_STATUSES, FINAL_STATUSES, Answer, Attempt, AttemptQuestion
 from .audit import AuditEntry
 from .base import UTCDateTime, utcnow
+from .campaigns import Campaign
 from .boards import RANKING_METRIC_LABELS, RANKING_METRICS, BoardVersion, DisplayLink
 from .import_mappings import ImportMapping
 from .imports import IMPORT_KINDS, PendingImport
@@ -35,7 +36,7 @@ __all__ = [
     "ATTEMPT_STATUSES", "FINAL_STATUSES", "REVIEW_POLICIES", "ROLES", "ROLE_LABELS",
     "SCORING_POLICIES", "UNIT_KINDS", "Answer", "ApiToken", "Attempt", "AttemptQuestion",
     "Category", "Question", "SupersededEdition", "Quiz", "QuizRule", "Unit", "User", "UTCDateTime", "utcnow",
-    "AuditEntry", "IMPORT_KINDS", "ImportMapping", "PendingImport",
+    "AuditEntry", "Campaign", "IMPORT_KINDS", "ImportMapping", "PendingImport",
     "RANKING_METRICS", "RANKING_METRIC_LABELS", "BoardVersion", "DisplayLink",
     "ANSWER_SOURCES", "PRACTICE_MODES", "Certificate", "HarvestedAttempt", "LevelSeries", "NotebookEntry",
     "PracticeItem", "PracticeSession", "TrainingAnswer",

@@ -1,4 +1,4 @@
-"""Units (科室 / 局属单位 / 企业), users and API tokens."""
+"""Units (a tree: 区 → 局 → 局属单位/科室 → 班组), users and API tokens."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
-UNIT_KINDS = ("科室", "局属单位", "企业")
-ROLES = ("employee", "trainer", "admin")
+#: The kinds offered in forms; a unit's kind is a free label (at most 20 characters) beyond these.
+UNIT_KINDS = ("科室", "局属单位", "企业", "班组", "局", "区")
+ROLES = ("employee", "manager", "trainer", "admin")
 #: The permission rule for staff: trainers and admins manage questions, quizzes, levels and boards,
 #: and see unpublished quizzes.
 STAFF_ROLES = ("trainer", "admin")
-ROLE_LABELS = {"employee": "职工", "trainer": "培训管理员", "admin": "系统管理员"}
+ROLE_LABELS = {"employee": "职工", "manager": "单位管理员", "trainer": "培训管理员", "admin": "系统管理员"}
 
 
 class Unit(db.Model):
@@ -25,11 +26,18 @@ class Unit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20), default="科室")
-    #: 编制人数; None means "count the registered active users instead".
+    #: 编制人数 of this unit itself (its sub-units count their own); None means "count the
+    #: registered active users instead".
     headcount: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the unit above this one in the organisation tree; None for a top-level unit
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    #: a retired unit keeps its people's history but takes no new people and leaves the boards
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     users: Mapped[list["User"]] = relationship(back_populates="unit")
+    parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Unit"]] = relationship(back_populates="parent", order_by="Unit.name")
 
 
 class User(UserMixin, db.Model):
@@ -47,6 +55,8 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: 联系电话 or another contact, shown on a unit manager's 未参与名单 when recorded
+    phone: Mapped[str | None] = mapped_column(String(32))
 
     unit: Mapped[Unit | None] = relationship(back_populates="users")
 

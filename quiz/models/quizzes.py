@@ -59,6 +59,8 @@ class Quiz(db.Model):
     previous_version_id: Mapped[int | None] = mapped_column(index=True)
     #: the attempt page's default layout, one of DISPLAY_MODES (quiz/services/quiz_display.py)
     display_mode: Mapped[str] = mapped_column(String(16), default="list", server_default="list")
+    #: the campaign (活动) this quiz belongs to, if any
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
 
     rules: Mapped[list["QuizRule"]] = relationship(
         back_populates="quiz", order_by="QuizRule.position", cascade="all, delete-orphan"

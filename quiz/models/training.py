@@ -34,6 +34,8 @@ class LevelSeries(db.Model):
     is_published: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the campaign (活动) this series belongs to, if any
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
 
     levels: Mapped[list[Quiz]] = relationship(
         Quiz, primaryjoin="LevelSeries.id == Quiz.series_id", foreign_keys="Quiz.series_id",
