@@ -10,6 +10,7 @@ checkout of the project: ``--tree DIR`` runs DIR's code.
     .venv/bin/python bench/save_cpu.py                                   # this tree, both databases
     .venv/bin/python bench/save_cpu.py --tree /path/to/other/checkout    # another version, same way
     .venv/bin/python bench/save_cpu.py --cookie                          # as the quiz page: session cookie
+    .venv/bin/python bench/save_cpu.py --rate-limits                     # Flask-Limiter on, as in production
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from pathlib import Path
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def run(tree: Path, database: str, saves: int, rounds: int, cookie: bool = False) -> list[float]:
+def run(tree: Path, database: str, saves: int, rounds: int, cookie: bool = False,
+        rate_limits: bool = False) -> list[float]:
     sys.path.insert(0, str(tree))
     from sqlalchemy import create_engine, text  # noqa: PLC0415
 
@@ -47,7 +49,7 @@ def run(tree: Path, database: str, saves: int, rounds: int, cookie: bool = False
         url = f"{PG_URL}?options=-csearch_path%3D{schema}"
     os.environ["QUIZ_INSTANCE_PATH"] = str(workdir / "instance")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+                      "RATELIMIT_ENABLED": rate_limits, "WTF_CSRF_ENABLED": False})
     with app.app_context():
         from flask_migrate import upgrade  # noqa: PLC0415
 
@@ -99,9 +101,12 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cookie", action="store_true", help="autosave with a web session cookie, as the quiz page")
+    parser.add_argument("--rate-limits", action="store_true",
+                        help="Flask-Limiter on, as in production (its per-request hook is then measured too)")
     args = parser.parse_args()
-    per_save = run(args.tree.resolve(), args.database, args.saves, args.rounds, args.cookie)
-    print(f"{args.tree} {args.database}{' cookie' if args.cookie else ''}: CPU per autosave, µs: median {statistics.median(per_save):.0f}, "
+    per_save = run(args.tree.resolve(), args.database, args.saves, args.rounds, args.cookie, args.rate_limits)
+    mode = (" cookie" if args.cookie else "") + (" rate-limits" if args.rate_limits else "")
+    print(f"{args.tree} {args.database}{mode}: CPU per autosave, µs: median {statistics.median(per_save):.0f}, "
           f"best {min(per_save):.0f} (rounds: {', '.join(f'{v:.0f}' for v in per_save)})")
 
 

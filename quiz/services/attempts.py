@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Integer, bindparam, case, func, or_, select, update
+from sqlalchemy import JSON, Integer, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -152,7 +152,9 @@ def seconds_left(attempt: Attempt, now: datetime) -> int:
 def _choice_count_allowed(choice_count):
     """SQL: no more options chosen than the question's type allows (grading.QUESTION_TYPES)."""
     limits = {qtype.name: qtype.max_choices for qtype in QUESTION_TYPES.values() if qtype.max_choices is not None}
-    return or_(AttemptQuestion.type.not_in(list(limits)), choice_count <= case(limits, value=AttemptQuestion.type))
+    # a type without a limit compares the count with itself (no IN list: it would be expanded
+    # into the SQL on every execution instead of once when the statement is compiled)
+    return choice_count <= case(limits, value=AttemptQuestion.type, else_=choice_count)
 
 
 def _checked_answer_upsert(dialect_name: str):
@@ -205,7 +207,9 @@ def save_answer(attempt_id: int, user_id: int, question_id: int, selected: list[
     params = {"attempt_id": attempt_id, "user_id": user_id, "question_id": question_id}
     if len(chosen) == len(selected) and (not chosen or chosen[0] >= 0):
         upsert = _ANSWER_UPSERTS[db.session.get_bind().dialect.name]
-        deadline = db.session.execute(upsert, {
+        # Core execution on the session's connection (same transaction): a plain statement needs
+        # none of the ORM's per-execution work
+        deadline = db.session.connection().execute(upsert, {
             **params, "selected": chosen, "saved_at": now,
             "highest_choice": chosen[-1] if chosen else -1, "choice_count": len(chosen)}).scalar()
         if deadline is not None:
