@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -47,9 +47,11 @@ TARGET_LABELS = {"question": "题目", "import_mapping": "导入列映射", "edi
 
 
 def _plain(value: Any) -> Any:
-    """Make a value JSON-friendly (datetimes as ISO text, tuples as lists)."""
+    """Make a value JSON-friendly (datetimes and dates as ISO text, tuples as lists)."""
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
