@@ -13,7 +13,9 @@ from flask_login import current_user
 from ..auth_setup import public, roles_required
 from ..proxies import absolute_url
 from ..extensions import db
-from ..models import DisplayLink, Quiz
+from ..models import Campaign, DisplayLink, Quiz
+from ..campaigns.board import campaign_board
+from ..campaigns.presenters import campaign_board_json
 from .cache import cached_units, cached_users
 from .links import DisplayGrant, create_display_link, display_grant, get_display_link, mask_name, revoke_display_link, set_display_masking
 from ..services.clock import isoformat, now_utc
@@ -70,7 +72,14 @@ def display_payload(grant: DisplayGrant, token: str) -> dict:
             name: url_for("boards.display_chart", token=token, name=name, theme="dark", v=stamp)
             for name in ("participation", "daily")
         },
+        "campaign": display_campaign(quiz, now),
     }
+
+
+def display_campaign(quiz: Quiz, now) -> dict | None:
+    """The campaign board of the quiz's campaign (a slide of its own), None when it belongs to none."""
+    campaign = db.session.get(Campaign, quiz.campaign_id) if quiz.campaign_id else None
+    return campaign_board_json(campaign, campaign_board(campaign, now)) if campaign else None
 
 
 @bp.get("/display/<token>")

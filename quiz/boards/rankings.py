@@ -165,11 +165,13 @@ def best_attempts(quiz: Quiz):
     )
 
 
-def _ratio(part: int, whole: int) -> float:
+def capped_ratio(part: int, whole: int) -> float:
+    """part / whole capped at 1 (0 when whole is 0): the participation rate rule."""
     return min(1.0, part / whole) if whole else 0.0
 
 
-def _metric_value(metric: str, average: float | None, rate: float) -> float | None:
+def metric_value(metric: str, average: float | None, rate: float) -> float | None:
+    """The value a unit is ranked by under ``metric`` (None: no participant)."""
     if average is None:
         return None
     if metric == "participation_rate":
@@ -239,22 +241,10 @@ def _unit_board(quiz: Quiz, best, metric: str) -> tuple[list[UnitStanding], Summ
             .group_by(best.c.unit_id)
         )
     }
-    members = (
-        select(User.unit_id, func.count(User.id).label("members"))
-        .where(User.is_enabled.is_(True), User.unit_id.in_(select(Unit.id).where(Unit.headcount.is_(None))))
-        .group_by(User.unit_id)
-        .subquery("members")
-    )
-    unit_rows = db.session.execute(
-        select(Unit.id, Unit.name, Unit.kind, Unit.headcount, func.coalesce(members.c.members, 0))
-        .outerjoin(members, members.c.unit_id == Unit.id)
-    ).all()
-
     rows = []
-    for unit_id, name, kind, set_headcount, member_count in unit_rows:
+    for unit_id, name, kind, headcount, headcount_is_set in unit_headcounts():
         participants, score_sum, passed_count, full_count = (groups.get(unit_id) or (0, 0.0, 0, 0))[:4]
-        headcount = set_headcount if set_headcount is not None else member_count
-        rate = round(_ratio(participants, headcount), 4)
+        rate = round(capped_ratio(participants, headcount), 4)
         average = round(score_sum / participants, 2) if participants else None
         rows.append(
             UnitStanding(
@@ -263,22 +253,15 @@ def _unit_board(quiz: Quiz, best, metric: str) -> tuple[list[UnitStanding], Summ
                 unit=name,
                 kind=kind,
                 headcount=headcount,
-                headcount_is_set=set_headcount is not None,
+                headcount_is_set=headcount_is_set,
                 participants=participants,
                 participation_rate=rate,
                 average_score=average,
                 pass_rate=round(passed_count / participants, 4) if participants else None,
                 full_marks=full_count,
-                metric_value=_metric_value(metric, average, rate),
+                metric_value=metric_value(metric, average, rate),
             )
         )
-    ranked = sorted(
-        (row for row in rows if row.participants),
-        key=lambda row: (-row.metric_value, -row.participation_rate, -row.average_score, row.unit),
-    )
-    for position, row in enumerate(ranked, start=1):
-        row.rank = position
-    unranked = sorted((row for row in rows if not row.participants), key=lambda row: row.unit)
 
     totals = [sum(values) for values in zip(*groups.values())] or [0] * (4 + len(SCORE_BANDS) + 1)
     participants, score_sum, passed_count, full_count = totals[:4]
@@ -290,14 +273,44 @@ def _unit_board(quiz: Quiz, best, metric: str) -> tuple[list[UnitStanding], Summ
         headcount=headcount,
         participants=participants,
         unit_participants=unit_participants,
-        participation_rate=round(_ratio(unit_participants, headcount), 4),
+        participation_rate=round(capped_ratio(unit_participants, headcount), 4),
         attempts=attempts,
         average_score=round(score_sum / participants, 2) if participants else None,
         pass_rate=round(passed_count / participants, 4) if participants else None,
         full_marks=full_count,
         score_bands=list(totals[4:]),
     )
-    return ranked + unranked, summary
+    return rank_units(rows), summary
+
+
+def unit_headcounts() -> list[tuple[int, str, str, int, bool]]:
+    """(unit id, name, kind, headcount, headcount is set) of every unit: the 编制人数, or when
+    unset the number of its enabled users."""
+    members = (
+        select(User.unit_id, func.count(User.id).label("members"))
+        .where(User.is_enabled.is_(True), User.unit_id.in_(select(Unit.id).where(Unit.headcount.is_(None))))
+        .group_by(User.unit_id)
+        .subquery("members")
+    )
+    unit_rows = db.session.execute(
+        select(Unit.id, Unit.name, Unit.kind, Unit.headcount, func.coalesce(members.c.members, 0))
+        .outerjoin(members, members.c.unit_id == Unit.id)
+    ).all()
+    return [(unit_id, name, kind, set_headcount if set_headcount is not None else member_count, set_headcount is not None)
+            for unit_id, name, kind, set_headcount, member_count in unit_rows]
+
+
+def rank_units(rows: list[UnitStanding]) -> list[UnitStanding]:
+    """The unit ranking rule: by ``metric_value``, then participation rate, then average score, then
+    name, each participating unit its own rank; units without participants last, by name, unranked."""
+    ranked = sorted(
+        (row for row in rows if row.participants),
+        key=lambda row: (-row.metric_value, -row.participation_rate, -row.average_score, row.unit),
+    )
+    for position, row in enumerate(ranked, start=1):
+        row.rank = position
+    unranked = sorted((row for row in rows if not row.participants), key=lambda row: row.unit)
+    return ranked + unranked
 
 
 def _individuals(best, quiz: Quiz) -> list[UserStanding]:
@@ -412,7 +425,7 @@ def participation_trend(quiz: Quiz, now: datetime, headcount: int) -> list[Trend
                 active_users=row.users if row else 0,
                 new_participants=new,
                 cumulative_participants=cumulative,
-                cumulative_rate=round(_ratio(cumulative, headcount), 4),
+                cumulative_rate=round(capped_ratio(cumulative, headcount), 4),
             )
         )
         current += timedelta(days=1)
