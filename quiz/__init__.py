@@ -12,7 +12,7 @@ from flask import request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
 
-from . import auth_setup, cli, errors, ops, proxies, web
+from . import auth_setup, cli, errors, ops, proxies, static_files, web
 from . import config as config_module
 from .admin.routes import bp as admin_bp
 from .api.routes import bp as api_bp
@@ -129,6 +129,7 @@ def _init_extensions(app: APIFlask) -> None:
     errors.init_app(app)
     api_openapi.init_app(app)
     web.init_app(app)
+    static_files.init_app(app)
     ops.init_app(app)
     cli.init_app(app)
 
