@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Integer, bindparam, case, func, select, update
+from sqlalchemy import JSON, Integer, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -103,35 +103,39 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | No
         deadline_at=deadline,
         question_count=len(picks),
     )
+    frozen = []
     for position, (question_id, rule_points) in enumerate(picks):
         question = questions[question_id]
         order = list(range(len(question.options)))
         if quiz.shuffle_options and QUESTION_TYPES[question.type].shuffles_options:
             rng.shuffle(order)
-        attempt.questions.append(
-            AttemptQuestion(
-                question_id=question.id,
-                position=position,
-                points=rule_points if rule_points is not None else question.points,
-                type=question.type,
-                stem=question.stem,
-                options=list(question.options),
-                correct=list(question.correct),
-                option_order=order,
-                explanation=question.explanation,
-                source=question.source,
-            )
-        )
-    attempt.max_score = float(sum(item.points for item in attempt.questions))
+        frozen.append({
+            "question_id": question.id,
+            "position": position,
+            "points": rule_points if rule_points is not None else question.points,
+            "type": question.type,
+            "stem": question.stem,
+            "options": list(question.options),
+            "correct": list(question.correct),
+            "option_order": order,
+            "explanation": question.explanation,
+            "source": question.source,
+            "is_marked": False,
+        })
+    attempt.max_score = float(sum(row["points"] for row in frozen))
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
+            db.session.flush()  # the attempt's id, for its questions
     except IntegrityError:
         # Another request opened an attempt for this user and quiz at the same moment.
         existing = in_progress_attempt(user, quiz)
         if existing is None:
             raise
         return existing, False
+    # The paper frozen in one multi-row INSERT (an ORM bulk insert: no per-row RETURNING);
+    # ``attempt.questions`` loads them when first read.
+    db.session.execute(insert(AttemptQuestion), [{**row, "attempt_id": attempt.id} for row in frozen])
     return attempt, True
 
 
