@@ -18,6 +18,8 @@ def comparison_chart(rows: Sequence[UnitComparison], name: str, this_label: str,
     ("average", % of full marks) beside the previous campaign's, highest first."""
     width = width or (DARK_WIDTH if theme == "dark" else DEFAULT_WIDTH)
     style = chart_style(theme, width)
+    # last year in grey, this year in the campaign's colour
+    style.colors = ("#9aa5b1", style.colors[0]) if previous_label else (style.colors[0],)
     participation = name == "participation"
 
     def now(row):
@@ -33,7 +35,7 @@ def comparison_chart(rows: Sequence[UnitComparison], name: str, this_label: str,
     row_height = style.label_font_size * (1.6 * series + 0.8)
     title = "各单位参与率对比" if participation else "各单位平均得分率对比"
     chart = pygal.HorizontalBar(**chart_config(
-        theme, width, title=title, height=max(260, int(110 + row_height * len(rows))), range=(0, 100),
+        theme, width, style=style, title=title, height=max(260, int(110 + row_height * len(rows))), range=(0, 100),
         show_x_labels=width >= 500, show_legend=bool(previous_label), legend_at_bottom=True,
         legend_at_bottom_columns=2, value_formatter=lambda v: f"{v:.0f}%",
     ))

@@ -30,6 +30,9 @@ from .services import CampaignFields
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 
+bp.add_app_template_global(services.campaign_label, "campaign_label")
+
+
 def _render_form(form: CampaignForm, campaign: Campaign | None, *, source: Campaign | None = None, status: int = 200):
     return render_template("campaigns/form.html", form=form, campaign=campaign, source=source), status
 

@@ -137,7 +137,12 @@ def campaign_series(campaign: Campaign) -> list[LevelSeries]:
 
 def campaign_choices() -> list[tuple[int, str]]:
     """(id, label) of every campaign, newest first, for the 所属活动 selects (0: none)."""
-    return [(0, "不属于任何活动")] + [(c.id, f"{c.year} 年 · {c.title}") for c in all_campaigns()]
+    return [(0, "不属于任何活动")] + [(c.id, campaign_label(c)) for c in all_campaigns()]
+
+
+def campaign_label(campaign: Campaign) -> str:
+    """The title with the year in front, unless the title already names it."""
+    return campaign.title if str(campaign.year) in campaign.title else f"{campaign.year} 年 · {campaign.title}"
 
 
 # ---------------------------------------------------------------- assigning
