@@ -369,17 +369,24 @@ def roll_up(tree: UnitTree, own: dict[int, tuple], metric: str) -> list[UnitStan
     return result
 
 
+def with_rollup(standings_or_quiz: Standings | Quiz, now: datetime | None = None) -> Standings:
+    """Standings that carry the roll-up: these, or computed afresh for a Quiz or for an entry
+    cached before the unit tree existed (it has none)."""
+    standings = standings_or_quiz
+    if not isinstance(standings, Standings):
+        return get_standings(standings_or_quiz, now or now_utc())
+    if standings.rollup is None:
+        return get_standings(db.session.get(Quiz, standings.quiz_id), now or now_utc())
+    return standings
+
+
 def child_standings(standings_or_quiz: Standings | Quiz, parent_id: int | None,
                     now: datetime | None = None) -> list[UnitStanding]:
     """The direct children of ``parent_id`` (None: the top-level units), each with its subtree's
     figures, ranked by the one unit ranking rule (``rank_units``); retired units are left out.
     Given a Quiz, its standings are computed first (as of ``now``).  Raises NotFound for an
     unknown parent."""
-    standings = standings_or_quiz
-    if not isinstance(standings, Standings):
-        standings = get_standings(standings_or_quiz, now or now_utc())
-    if standings.rollup is None:  # an entry cached before the tree existed: compute afresh
-        standings = get_standings(db.session.get(Quiz, standings.quiz_id), now or now_utc())
+    standings = with_rollup(standings_or_quiz, now)
     if parent_id is not None and standings.rolled(parent_id) is None:
         raise NotFound("单位不存在", code="unit_not_found")
     known = standings._levels.get(parent_id)
