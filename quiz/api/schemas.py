@@ -607,6 +607,11 @@ class LeaderboardUnitsOut(Schema):
     units = List(Nested(LeaderboardUnit), required=True)
 
 
+class LeaderboardUnitsQuery(Strict):
+    #: rank this unit's direct children, each with its whole subtree's figures (absent: every unit, flat)
+    parent_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
+
+
 class LeaderboardUser(Schema):
     #: in the whole contest, or within the unit when unit_id is given
     rank = Integer(required=True)

@@ -22,7 +22,7 @@ from ..services.clock import isoformat, now_utc
 from .blueprint import board_cache, bp
 from .presenters import cached_json, unit_json
 from ..forms import ActionForm
-from .pages import board_quiz, chart_stamp, metric_label, render_settings, svg_response
+from .pages import board_level, board_quiz, chart_stamp, metric_label, render_settings, svg_response
 
 #: how many individuals the big screen shows
 DISPLAY_TOP_USERS = 20
@@ -35,29 +35,40 @@ def _grant_or_404(token: str) -> DisplayGrant:
     return grant
 
 
-def display_payload(grant: DisplayGrant, token: str) -> dict:
-    """Everything the big screen shows, masked as the link says."""
+def display_payload(grant: DisplayGrant, token: str, parent: str | None = None) -> dict:
+    """Everything the big screen shows, masked as the link says.
+
+    ``parent`` (the page's ``?parent=``, see pages.board_level): one level of the unit tree, its
+    units with their subtree figures, the figures of the level's unit and its subtree's top people."""
     quiz = db.session.get(Quiz, grant.quiz_id)
     cache, now = board_cache(), now_utc()
     units = cached_units(cache, quiz.id, now).value
     users = cached_users(cache, quiz.id, now).value
+    level = board_level(units, parent)
     summary = units.summary
+    figures = level.parent if level is not None and level.parent is not None else summary
+    people = users.users or []
+    if level is not None and level.parent is not None:
+        inside = units.subtree_unit_ids(level.parent.unit_id)
+        people = [row for row in people if row.unit_id in inside]
     stamp = chart_stamp(quiz.id)
     return {
         "quiz": quiz.title,
         "metric": units.metric,
         "metric_label": metric_label(quiz),
         "updated_at": isoformat(units.updated_at),
+        "level": None if level is None else (
+            " / ".join(row.unit for row in level.path) if level.parent is not None else "顶层单位"),
         "summary": {
-            "headcount": summary.headcount,
-            "participants": summary.participants,
-            "participation_rate": summary.participation_rate,
-            "average_score": summary.average_score,
-            "pass_rate": summary.pass_rate,
-            "full_marks": summary.full_marks,
+            "headcount": figures.headcount,
+            "participants": figures.participants,
+            "participation_rate": figures.participation_rate,
+            "average_score": figures.average_score,
+            "pass_rate": figures.pass_rate,
+            "full_marks": figures.full_marks,
             "attempts": summary.attempts,
         },
-        "units": [unit_json(row) for row in units.units],
+        "units": [unit_json(row) for row in (units.units if level is None else level.units)],
         "users": [
             {
                 "rank": row.rank,
@@ -66,7 +77,7 @@ def display_payload(grant: DisplayGrant, token: str) -> dict:
                 "best_score": row.best_score,
                 "duration_seconds": row.duration_seconds,
             }
-            for row in (users.users or [])[:DISPLAY_TOP_USERS]
+            for row in people[:DISPLAY_TOP_USERS]
         ],
         "charts": {
             name: url_for("boards.display_chart", token=token, name=name, theme="dark", v=stamp)
@@ -88,8 +99,14 @@ def display(token: str):
     """The full-screen board for LED screens (no login: the link is the key)."""
     grant = _grant_or_404(token)
     quiz = db.session.get(Quiz, grant.quiz_id)
-    return render_template("boards/display.html", quiz=quiz, data=display_payload(grant, token),
-                           data_url=url_for("boards.display_data", token=token))
+    parent = _level_param()
+    return render_template("boards/display.html", quiz=quiz, data=display_payload(grant, token, parent),
+                           data_url=url_for("boards.display_data", token=token, parent=parent))
+
+
+def _level_param() -> str | None:
+    """The ``?parent=`` a display link carries (any level of the unit tree; blank: the flat board)."""
+    return (request.args.get("parent") or "").strip()[:20] or None
 
 
 @bp.get("/display/<token>/data")
@@ -107,8 +124,9 @@ def display_data(token: str):
         abort(404)
     units = cached_units(cache, grant.quiz_id, now)
     users = cached_users(cache, grant.quiz_id, now)
-    response = cached_json(("display", grant.link_id, grant.mask_names, users.version, users.computed_at), units,
-                           lambda: display_payload(grant, token))
+    parent = _level_param()
+    response = cached_json(("display", grant.link_id, grant.mask_names, parent, users.version, users.computed_at),
+                           units, lambda: display_payload(grant, token, parent))
     response.headers["Cache-Control"] = "no-store"
     return response
 
