@@ -16,45 +16,22 @@ checkout of the project: ``--tree DIR`` runs DIR's code.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from inprocess import scratch_app  # noqa: E402
 
 
 def run(tree: Path, database: str, saves: int, rounds: int, cookie: bool = False,
         rate_limits: bool = False) -> list[float]:
-    sys.path.insert(0, str(tree))
-    from sqlalchemy import create_engine, text  # noqa: PLC0415
-
-    from question_bank import load_builtin_bank  # noqa: PLC0415
-    from quiz import create_app  # noqa: PLC0415
+    app, drop = scratch_app(tree, database, "save-cpu", rate_limits)
     from quiz.extensions import db  # noqa: PLC0415
     from quiz.services import accounts  # noqa: PLC0415
-    from quiz.services.questions import import_question_records  # noqa: PLC0415
 
-    workdir = Path(tempfile.mkdtemp(prefix="save-cpu-"))
-    if database == "sqlite":
-        url, schema = "sqlite:///" + str(workdir / "bench.sqlite3"), None
-    else:
-        schema = f"save_cpu_{os.getpid()}"
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    os.environ["QUIZ_INSTANCE_PATH"] = str(workdir / "instance")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "RATELIMIT_ENABLED": rate_limits, "WTF_CSRF_ENABLED": False})
     with app.app_context():
-        from flask_migrate import upgrade  # noqa: PLC0415
-
-        upgrade(directory=str(tree / "migrations"), revision="heads")
-        import_question_records(load_builtin_bank().records)
         unit = accounts.create_unit("压测单位", "局属单位", 10)
         password_hash = accounts.hash_new_password("Bench-Pass-1", hash_method="pbkdf2:sha256:1000", min_length=8)
         accounts.create_user("bench_admin", password_hash=password_hash, unit=unit, role="admin")
@@ -88,9 +65,7 @@ def run(tree: Path, database: str, saves: int, rounds: int, cookie: bool = False
         for i in range(saves):
             saver.put(paths[i % len(paths)], headers=employee, json={"selected": [i % 4]})
         per_save.append((time.process_time() - started) / saves * 1e6)
-    if schema:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    drop()
     return per_save
 
 

@@ -15,7 +15,7 @@ from quiz.campaigns.board import campaign_board, campaign_summary, person_scores
 from quiz.campaigns.services import CampaignFields
 from quiz.errors import ValidationFailed
 from quiz.extensions import db
-from quiz.models import AuditEntry, Campaign, LevelSeries, Quiz, Unit
+from quiz.models import AuditEntry, Campaign, LevelSeries, Quiz
 from quiz.services.clock import CAMPAIGN_TZ
 from quiz.services.quizzes import RuleSpec
 from quiz.training import levels

@@ -65,3 +65,14 @@ def test_a_changed_file_gets_a_new_version(app, tmp_path, monkeypatch):
         assert first and second and first != second
         assert static_files.static_version("static", "../x.css") is None
         assert static_files.static_version("static", "missing.css") is None
+
+
+def test_page_scripts_are_deferred_so_the_page_paints_first():
+    """Only prefs.js (the font size, applied before the first paint) may block rendering."""
+    blocking = []
+    for template in (ROOT / "templates").rglob("*.html"):
+        for tag in re.findall(r"<script\b[^>]*>", template.read_text()):
+            if "defer" not in tag and "prefs.js" not in tag:
+                blocking.append(f"{template.relative_to(ROOT)}: {tag}")
+    assert blocking == []
+    assert "bootstrap.load_js" not in (ROOT / "templates/base.html").read_text()  # it writes blocking tags

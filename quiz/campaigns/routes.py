@@ -177,30 +177,26 @@ def add_series(campaign_id: int):
     return _assign(campaign.id, form, lambda f: db.session.get(LevelSeries, f.series_id.data), services.assign_series, "闯关")
 
 
+def _remove(campaign_id: int, item: Quiz | LevelSeries | None, assign, label: str):
+    campaign = services.get_campaign(campaign_id)
+    if item is None or item.campaign_id != campaign.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        assign(item, None, current_user, now_utc())
+        flash(f"已把{label}“{item.title}”移出活动。", "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
 @bp.post("/<int:campaign_id>/quizzes/<int:quiz_id>/remove")
 @roles_required(*STAFF_ROLES)
 def remove_quiz(campaign_id: int, quiz_id: int):
-    campaign = services.get_campaign(campaign_id)
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None or quiz.campaign_id != campaign.id:
-        abort(404)
-    if ActionForm().validate_on_submit():
-        services.assign_quiz(quiz, None, current_user, now_utc())
-        flash(f"已把测验“{quiz.title}”移出活动。", "success")
-    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    return _remove(campaign_id, db.session.get(Quiz, quiz_id), services.assign_quiz, "测验")
 
 
 @bp.post("/<int:campaign_id>/series/<int:series_id>/remove")
 @roles_required(*STAFF_ROLES)
 def remove_series(campaign_id: int, series_id: int):
-    campaign = services.get_campaign(campaign_id)
-    series = db.session.get(LevelSeries, series_id)
-    if series is None or series.campaign_id != campaign.id:
-        abort(404)
-    if ActionForm().validate_on_submit():
-        services.assign_series(series, None, current_user, now_utc())
-        flash(f"已把闯关“{series.title}”移出活动。", "success")
-    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    return _remove(campaign_id, db.session.get(LevelSeries, series_id), services.assign_series, "闯关")
 
 
 # ---------------------------------------------------------------- board and summary

@@ -148,32 +148,29 @@ def campaign_label(campaign: Campaign) -> str:
 # ---------------------------------------------------------------- assigning
 
 
+def _move_into(item: Quiz | LevelSeries, campaign: Campaign | None, actor: User, now: datetime,
+               target: str, label: str) -> bool:
+    new_id = campaign.id if campaign is not None else None
+    if item.campaign_id == new_id:
+        return False
+    before = item.campaign_id
+    item.campaign_id = new_id
+    db.session.flush()
+    record_audit(actor, f"{target}.update", target, item.id, f"修改{label}“{item.title}”所属活动", now,
+                 {"campaign_id": [before, new_id]})
+    return True
+
+
 def assign_quiz(quiz: Quiz, campaign: Campaign | None, actor: User, now: datetime) -> bool:
     """Put a contest quiz into ``campaign`` (None: out of any); True if it changed (audited)."""
     if quiz.kind != "contest":
         raise ValidationFailed("闯关关卡随其闯关归属活动，请为闯关选择活动", field="quiz_id")
-    new_id = campaign.id if campaign is not None else None
-    if quiz.campaign_id == new_id:
-        return False
-    before = quiz.campaign_id
-    quiz.campaign_id = new_id
-    db.session.flush()
-    record_audit(actor, "quiz.update", "quiz", quiz.id, f"修改测验“{quiz.title}”所属活动", now,
-                 {"campaign_id": [before, new_id]})
-    return True
+    return _move_into(quiz, campaign, actor, now, "quiz", "测验")
 
 
 def assign_series(series: LevelSeries, campaign: Campaign | None, actor: User, now: datetime) -> bool:
     """Put a level series into ``campaign`` (None: out of any); True if it changed (audited)."""
-    new_id = campaign.id if campaign is not None else None
-    if series.campaign_id == new_id:
-        return False
-    before = series.campaign_id
-    series.campaign_id = new_id
-    db.session.flush()
-    record_audit(actor, "series.update", "series", series.id, f"修改闯关“{series.title}”所属活动", now,
-                 {"campaign_id": [before, new_id]})
-    return True
+    return _move_into(series, campaign, actor, now, "series", "闯关")
 
 
 def assign_quiz_id(campaign_id: int | None, quiz: Quiz, actor: User, now: datetime) -> bool:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 import pytest
 from playwright.sync_api import expect
 
+from quiz.boards.links import create_display_link
 from quiz.campaigns import services
 from quiz.campaigns.services import CampaignFields
 from quiz.extensions import db
@@ -90,6 +91,8 @@ def test_copy_from_last_year_and_open_the_summary(page, live_url, build, browser
     newcomer = build.user("newbie", unit=units[-1])
     for index, user in enumerate(people[:10] + [build.user(f"q{i}", unit=units[5 + i % 2]) for i in range(4)] + [newcomer]):
         take(user, copy, 5 + index % 6, at=local(2026, 6, 10 + index % 5, 10))
+    token, _ = create_display_link(copy, "大厅", created_by=None, now=local(2026, 6, 10))
+    db.session.commit()
 
     page.locator("#open-summary").click()
     page.wait_for_url(f"**/campaigns/{campaign.id}/summary")
@@ -115,3 +118,19 @@ def test_copy_from_last_year_and_open_the_summary(page, live_url, build, browser
     expect(mobile_page.locator("#campaign-board")).to_contain_text("区图书馆")
     assert mobile_page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 1
     screenshot(mobile_page, "campaigns-board-375")
+    # the home page shows the current campaign: its title, theme and dates
+    mobile_page.goto(f"{live_url}/")
+    expect(mobile_page.locator("#current-campaign")).to_contain_text("人人讲安全、个个会应急")
+    expect(mobile_page.locator("#current-campaign")).to_contain_text("2026-06-01 至 2026-06-30")
+    screenshot(mobile_page, "campaigns-home-375")
+
+    # the big screen of the campaign's quiz adds a slide with the campaign board
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"{live_url}/boards/display/{token}")
+    expect(page.locator("#campaign-table tbody tr")).to_have_count(len(units))
+    page.evaluate("""() => document.querySelectorAll('.slide').forEach(
+        s => s.classList.toggle('active', s.dataset.slide === 'campaign'))""")
+    expect(page.locator("#campaign-title")).to_have_text("2026年“安全生产月”活动")
+    expect(page.locator(".display-campaign")).to_contain_text("人人讲安全、个个会应急")  # the campaign's theme
+    screenshot(page, "campaigns-big-screen")
