@@ -242,3 +242,16 @@ def test_api_non_participants_404_and_422(api, build, org, quiz):
 def test_api_non_participants_needs_a_token(client, org, quiz):
     response = client.get(f"/api/v1/units/{org.bureau.id}/non-participants?quiz_id={quiz.id}")
     assert response.status_code == 401
+
+
+def test_admins_import_managers_who_must_have_a_unit(client, admin, org):
+    data = xlsx_file([["用户名", "姓名", "单位", "角色"], ["m1", "管一", "借阅班组", "单位管理员"], ["m2", "管二", "", "安全员"]])
+    response = client.post("/admin/users/import", data={"file": (io.BytesIO(data), "users.xlsx")})
+    preview = client.get(response.headers["Location"]).data.decode()
+    assert "单位管理员必须填写所管理的单位" in preview and "管一" in preview
+
+
+def test_the_admin_credentials_page_exports_too(client, admin, org):
+    response = client.post("/admin/users/new", data={"username": "zhiyuan", "display_name": "职员",
+                                                     "unit_id": org.team.id, "role": "employee"})
+    assert "导出 Excel" in response.data.decode()

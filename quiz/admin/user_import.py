@@ -149,6 +149,8 @@ def parse_user_upload(filename: str, data: bytes, *, hash_method: str, min_lengt
             row_errors.append(RowError(number, "单位", f"单位“{unit}”不存在，请先在“单位管理”中添加"))
         elif not unit and role == "employee":
             row_errors.append(RowError(number, "单位", "职工必须填写单位"))
+        elif not unit and role == "manager":
+            row_errors.append(RowError(number, "单位", "单位管理员必须填写所管理的单位"))
         password = cell("初始密码")
         if password:
             try:
