@@ -141,7 +141,7 @@ def user_new():
             show_domain_error(form, error, fields, default)
         else:
             if generated:
-                return render_template("admin/credentials.html", title="用户已创建",
+                return render_template("admin/credentials.html", export_url=url_for("org.credentials_export"), title="用户已创建",
                                        credentials=[(user.username, user.display_name, generated)])
             flash(f"已创建用户 {user.username}", "success")
             return redirect(url_for("admin.users"))
@@ -193,7 +193,7 @@ def user_reset_password(user_id: int):
         flash(error.message, "danger")
         return redirect(url_for("admin.user_edit", user_id=user_id))
     if generated:
-        return render_template("admin/credentials.html", title="密码已重置",
+        return render_template("admin/credentials.html", export_url=url_for("org.credentials_export"), title="密码已重置",
                                credentials=[(user.username, user.display_name, generated)])
     flash(f"已重置 {user.username} 的密码，该用户需要重新登录并设置自己的密码。", "success")
     return redirect(url_for("admin.user_edit", user_id=user_id))
@@ -236,7 +236,7 @@ def _new_passwords(pending, _form) -> dict[str, tuple[str, str]]:
 def _users_imported(result):
     flash(f"导入完成：新增 {result.created} 个用户，更新 {result.updated} 个，跳过 {result.skipped} 个。", "success")
     if result.credentials:
-        return render_template("admin/credentials.html", title="导入完成：请立即保存初始密码",
+        return render_template("admin/credentials.html", export_url=url_for("org.credentials_export"), title="导入完成：请立即保存初始密码",
                                credentials=result.credentials)
     return redirect(url_for("admin.users"))
 

@@ -1,7 +1,8 @@
 """Bulk import of accounts from .xlsx/.csv: upload -> preview -> confirm, all or nothing.
 
 Columns: 用户名, 姓名, 单位, 角色, 初始密码 (optional: a password is generated and shown
-once after the confirm).  The file is read by ``question_bank.read_table`` (the same
+once after the confirm), 联系电话 (optional).  A unit manager imports through the same code,
+scoped (``unit_scope``, ``roles``, ``may_update``): rows outside their subtree are refused.  The file is read by ``question_bank.read_table`` (the same
 checks against zip bombs, XML bombs, formulas and oversized files as question uploads).
 
 Long work, and why it stays inside the request: every imported password is a temporary one
@@ -26,6 +27,7 @@ import os
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -44,7 +46,7 @@ from ..services.pending_imports import discard_pending_import, store_pending_imp
 from .user_admin import generate_password
 
 KIND = "users"
-USER_IMPORT_HEADERS = ["用户名", "姓名", "单位", "角色", "初始密码"]
+USER_IMPORT_HEADERS = ["用户名", "姓名", "单位", "角色", "初始密码", "联系电话"]
 REQUIRED_HEADERS = ("用户名", "姓名")
 #: each new account costs a (light) password hash: 2,000 take a few seconds; bigger lists are split
 MAX_USER_IMPORT_ROWS = 2000
@@ -58,10 +60,14 @@ HEADER_ALIASES = {
     "部门": "单位", "所在单位": "单位", "科室": "单位",
     "身份": "角色", "用户角色": "角色",
     "密码": "初始密码",
+    "电话": "联系电话", "手机": "联系电话", "手机号": "联系电话", "手机号码": "联系电话", "联系方式": "联系电话",
 }
+#: the longest contact a row may give (User.phone)
+MAX_PHONE_LENGTH = 32
 
 ROLE_SPELLINGS = {
     **dict.fromkeys(("职工", "员工", "employee", "普通用户"), "employee"),
+    **dict.fromkeys(("单位管理员", "安全员", "联络员", "manager"), "manager"),
     **dict.fromkeys(("培训管理员", "培训员", "trainer"), "trainer"),
     **dict.fromkeys(("系统管理员", "管理员", "admin"), "admin"),
 }
@@ -80,16 +86,20 @@ class UserRow:
     unit: str
     role: str
     password_hash: str | None = None
+    phone: str = ""
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
 
 
-def parse_user_upload(filename: str, data: bytes, *, hash_method: str, min_length: int) -> dict:
+def parse_user_upload(filename: str, data: bytes, *, hash_method: str, min_length: int,
+                      unit_scope: Collection[str] | None = None, roles: Collection[str] | None = None) -> dict:
     """Read and check the file (units and existing names are read, nothing is written).
 
     Raises FileRejected for an unusable file.  Given passwords are hashed here when
-    the file has no errors (a file with errors cannot be confirmed anyway).
+    the file has no errors (a file with errors cannot be confirmed anyway).  ``unit_scope``
+    (names of the units a manager manages) and ``roles`` (the roles they may give), when
+    given, turn every row outside them into a row error.
     """
     header, rows = read_table(filename, data, max_rows=MAX_USER_IMPORT_ROWS)
     positions: dict[str, int] = {}
@@ -128,22 +138,32 @@ def parse_user_upload(filename: str, data: bytes, *, hash_method: str, min_lengt
         raw_role = cell("角色")
         role = ROLE_SPELLINGS.get(unicodedata.normalize("NFKC", raw_role).strip().casefold(), None) if raw_role else "employee"
         if role is None:
-            row_errors.append(RowError(number, "角色", f"无法识别的角色“{raw_role}”，请填写 职工、培训管理员 或 系统管理员"))
+            row_errors.append(RowError(number, "角色", f"无法识别的角色“{raw_role}”，请填写 职工、单位管理员、培训管理员 或 系统管理员"))
+        elif roles is not None and role not in roles:
+            row_errors.append(RowError(number, "角色", f"您只能导入{'或'.join(ROLE_LABELS[r] for r in roles)}"))
         unit = cell("单位")
-        if unit and unit not in unit_names:
+        if unit_scope is not None and unit not in unit_scope:
+            row_errors.append(RowError(number, "单位", f"单位“{unit}”不在您管理的范围内，只能导入本单位及下级单位的人员"
+                                       if unit else "请填写单位（本单位或下级单位）"))
+        elif unit and unit not in unit_names:
             row_errors.append(RowError(number, "单位", f"单位“{unit}”不存在，请先在“单位管理”中添加"))
         elif not unit and role == "employee":
             row_errors.append(RowError(number, "单位", "职工必须填写单位"))
+        elif not unit and role == "manager":
+            row_errors.append(RowError(number, "单位", "单位管理员必须填写所管理的单位"))
         password = cell("初始密码")
         if password:
             try:
                 check_password(password, min_length, username=username, display_name=display_name)
             except ValidationFailed as error:
                 row_errors.append(RowError(number, "初始密码", error.message))
+        phone = cell("联系电话")
+        if len(phone) > MAX_PHONE_LENGTH:
+            row_errors.append(RowError(number, "联系电话", f"联系电话不能超过 {MAX_PHONE_LENGTH} 个字符"))
         if row_errors:
             errors.extend(row_errors)
             continue
-        parsed.append(UserRow(number, username, display_name, unit, role))
+        parsed.append(UserRow(number, username, display_name, unit, role, phone=phone))
         if password:
             passwords[number] = password
     if not errors and passwords:
@@ -266,8 +286,15 @@ def apply_user_import(
     generated: dict[str, tuple[str, str]],
     actor: User,
     now: datetime,
+    *,
+    unit_scope: Collection[str] | None = None,
+    may_update: Callable[[User], bool] | None = None,
 ) -> UserImportResult:
-    """Create (or update) every account; ``generated`` maps username -> (password, hash)."""
+    """Create (or update) every account; ``generated`` maps username -> (password, hash).
+
+    A manager's import passes ``unit_scope`` (unit names, checked again: the tree may have moved
+    since the upload) and ``may_update`` (whether an existing account may be changed).
+    """
     if on_existing not in ON_EXISTING_CHOICES:
         raise ValidationFailed("请选择已有用户的处理方式", field="on_existing")
     if pending.error_count:
@@ -280,14 +307,21 @@ def apply_user_import(
         unit = units.get(row.unit) if row.unit else None
         if row.unit and unit is None:
             raise ValidationFailed(f"第{row.row}行的单位“{row.unit}”已不存在，请重新上传", code="invalid_file")
+        if unit_scope is not None and row.unit not in unit_scope:
+            raise ValidationFailed(f"第{row.row}行的单位“{row.unit}”不在您管理的范围内，未导入任何用户", code="out_of_scope")
         user = existing.get(row.username)
         if user is not None:
             if on_existing == "skip":
                 result.skipped += 1
                 continue
+            if may_update is not None and not may_update(user):
+                raise ValidationFailed(f"第{row.row}行的用户名“{row.username}”属于您管理范围以外的账号，不能更新；"
+                                       "请改用其他用户名或选择“跳过”，未导入任何用户", code="out_of_scope")
             if user.id == actor.id and row.role != "admin":
                 raise ValidationFailed(f"第{row.row}行会取消您自己的管理员角色，请修改文件", code="self_lockout")
             user.display_name, user.role, user.unit = row.display_name, row.role, unit
+            if row.phone:
+                user.phone = row.phone
             accounts.token_memo.forget_user(user.id)  # the role may have changed
             if row.password_hash:
                 accounts.set_password_hash(user, row.password_hash, now, must_change=True)
@@ -300,7 +334,7 @@ def apply_user_import(
             password, password_hash = generated[row.username]
             result.credentials.append((row.username, row.display_name, password))
         user = User(username=row.username, display_name=row.display_name, unit=unit, role=row.role,
-                    password_hash=password_hash, must_change_password=True, created_at=now)
+                    password_hash=password_hash, must_change_password=True, created_at=now, phone=row.phone or None)
         db.session.add(user)
         result.created += 1
     db.session.flush()
@@ -320,6 +354,6 @@ def user_template_xlsx() -> bytes:
     """The import template with two example rows."""
     return table_to_xlsx(
         USER_IMPORT_HEADERS,
-        [["zhangsan", "张三", "区图书馆", "职工", ""], ["lisi", "李四", "区文化馆", "职工", "Maple#Brook58"]],
+        [["zhangsan", "张三", "区图书馆", "职工", "", "13800000000"], ["lisi", "李四", "区文化馆", "职工", "Maple#Brook58", ""]],
         sheet_title="用户",
     )

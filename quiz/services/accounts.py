@@ -93,9 +93,11 @@ def create_user(
     if len(display_name) > 64:
         raise ValidationFailed("姓名不能超过 64 个字符", field="display_name")
     if role not in ROLES:
-        raise ValidationFailed("角色应为 employee、trainer 或 admin", field="role")
+        raise ValidationFailed("角色应为 employee、manager、trainer 或 admin", field="role")
     if role == "employee" and unit is None:
         raise ValidationFailed("职工必须属于一个单位", field="unit_id")
+    if role == "manager" and unit is None:
+        raise ValidationFailed("单位管理员必须属于一个单位（管理该单位及其下级单位）", field="unit_id")
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"用户名“{username}”已被使用", code="username_taken", field="username")
     user = User(
