@@ -27,7 +27,13 @@ from ..services.audit import record_audit
 
 
 class UploadRejected(DomainError):
+    """A refused upload; its message goes under the form's file field."""
+
     status, code, message = 422, "invalid_file", "文件无效"
+
+    def __init__(self, message: str | None = None, **extra):
+        extra.setdefault("field", "file")
+        super().__init__(message, **extra)
 
 
 @dataclass(frozen=True)
