@@ -65,6 +65,7 @@
   if (!video) { return; }
   var videoUrl = root.getAttribute("data-video-url");
   var sending = false;
+  var again = false;
   function played() {
     var ranges = [];
     for (var i = 0; i < video.played.length; i += 1) {
@@ -73,11 +74,12 @@
     return ranges;
   }
   function report() {
-    if (sending) { return; }
+    if (sending) { again = true; return; }  // one at a time; the latest state follows
     sending = true;
     post(videoUrl, { played: played(), position: video.currentTime || 0 }).then(function (progress) {
       sending = false;
       show(progress);
+      if (again) { again = false; report(); }
     });
   }
   report();  // the first report starts the server's clock

@@ -144,3 +144,31 @@ def test_trainer_pages(page, live_url, build, browser_login, screenshot):
     page.locator("#item-save").click()
     expect(page.locator("#file-error")).to_contain_text("这不是 PDF 文件")
     screenshot(page, "learning-upload-refused")
+
+    # a real PDF goes in, and is shown inside the item page
+    page.set_input_files("#file", files={"name": "规定.pdf", "mimeType": "application/pdf", "buffer": small_pdf()})
+    page.fill("#title", "规定原文")
+    page.locator("#item-save").click()
+    page.wait_for_url(f"**/learning/manage/{course.id}")
+    assert "规定.pdf" in page.locator("#manage-items").inner_text()
+    db.session.rollback()
+    pdf_item = db.session.get(type(course), course.id).items[-1]
+    page.goto(f"{live_url}/learning/courses/{course.id}/items/{pdf_item.id}")
+    frame = page.locator("#pdf-frame")
+    expect(frame).to_be_visible()
+    response = page.request.get(live_url + frame.get_attribute("src"))
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith("inline")
+    page.wait_for_timeout(1500)  # the viewer draws the page
+    screenshot(page, "learning-pdf")
+
+
+def small_pdf() -> bytes:
+    from reportlab.pdfgen import canvas  # noqa: PLC0415  (only this test makes a PDF)
+
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer)
+    sheet.setFont("Helvetica", 24)
+    sheet.drawString(72, 720, "Fire safety rules - sample PDF")
+    sheet.save()
+    return buffer.getvalue()
