@@ -33,6 +33,9 @@ NAV_ITEMS = (
     NavItem("training", "练习与错题", "training.index"),
     NavItem("levels", "知识闯关", "training.levels_index"),
     NavItem("levels_manage", "闯关管理", "training.manage", STAFF_ROLES),
+    # staff reach the 学习 page from 课程管理 (the bar has no room for both)
+    NavItem("learning", "学习", "learning.index", ("employee", "manager")),
+    NavItem("learning_manage", "课程管理", "learning.manage", STAFF_ROLES),
 )
 
 #: endpoint prefixes of each navigation item, most specific first
@@ -57,6 +60,11 @@ _SECTION_PREFIXES = (
     ("training.series_", "levels_manage"),
     ("training.posters", "quizzes"),
     ("training.", "training"),
+    ("learning.manage", "learning_manage"),
+    ("learning.course_", "learning_manage"),
+    ("learning.item_", "learning_manage"),
+    ("learning.image_", "learning_manage"),
+    ("learning.", "learning"),
 )
 
 

@@ -7,6 +7,16 @@ from .base import UTCDateTime, utcnow
 from .campaigns import Campaign
 from .boards import RANKING_METRIC_LABELS, RANKING_METRICS, BoardVersion, DisplayLink
 from .import_mappings import ImportMapping
+from .learning import (
+    COURSE_FILE_KINDS,
+    COURSE_ITEM_KIND_LABELS,
+    COURSE_ITEM_KINDS,
+    Course,
+    CourseCompletion,
+    CourseFile,
+    CourseItem,
+    CourseProgress,
+)
 from .imports import IMPORT_KINDS, PendingImport
 from .questions import Category, Question, QuestionBankVersion, SupersededEdition
 from .quizzes import (
@@ -40,4 +50,6 @@ __all__ = [
     "RANKING_METRICS", "RANKING_METRIC_LABELS", "BoardVersion", "DisplayLink",
     "ANSWER_SOURCES", "PRACTICE_MODES", "Certificate", "HarvestedAttempt", "LevelSeries", "NotebookEntry",
     "PracticeItem", "PracticeSession", "TrainingAnswer",
+    "COURSE_FILE_KINDS", "COURSE_ITEM_KINDS", "COURSE_ITEM_KIND_LABELS", "Course", "CourseCompletion", "CourseFile",
+    "CourseItem", "CourseProgress",
 ]

@@ -25,6 +25,7 @@ from .clock import campaign_day_start, seconds_until
 from .grading import QUESTION_TYPES, choice_problem, grade_answer
 from ..training.levels import ensure_level_unlocked
 from ..training.notebook import harvest_attempt
+from ..learning.services import credit_after_attempt
 from .quizzes import draw_question_ids
 
 
@@ -278,6 +279,8 @@ def _finalize(attempt: Attempt, status: str, finalized_at: datetime) -> None:
     mark_board_changed(attempt.quiz_id, finalized_at)  # boards: a new version, so cached boards refresh
     # training: wrong answers into the notebook, answers into the mastery log (when review is allowed)
     harvest_attempt(attempt, finalized_at)
+    # learning: a passed attempt may complete a course that links this quiz (学时)
+    credit_after_attempt(attempt, finalized_at)
 
 
 def _lock_for_finalize(attempt: Attempt) -> Attempt:

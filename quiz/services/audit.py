@@ -40,10 +40,20 @@ ACTION_LABELS = {
     "campaign.update": "修改活动",
     "campaign.copy": "从上一年复制活动",
     "series.update": "修改闯关",
+    "course.create": "新建课程",
+    "course.update": "修改课程",
+    "course.publish": "发布课程",
+    "course.unpublish": "取消发布课程",
+    "course.item_add": "添加学习内容",
+    "course.item_update": "修改学习内容",
+    "course.item_remove": "删除学习内容",
+    "course.item_move": "调整学习内容顺序",
+    "course.file_upload": "上传课程文件",
+    "course.credit": "记入学时",
 }
 
 TARGET_LABELS = {"question": "题目", "import_mapping": "导入列映射", "edition": "被替代版本", "category": "分类", "quiz": "测验", "unit": "单位", "user": "用户",
-                 "campaign": "活动", "series": "闯关"}
+                 "campaign": "活动", "series": "闯关", "course": "课程"}
 
 
 def _plain(value: Any) -> Any:

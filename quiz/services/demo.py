@@ -13,6 +13,7 @@ from ..models import Category
 from . import accounts, quizzes
 from ..campaigns import services as campaigns
 from ..training import levels
+from ..learning.demo import seed_demo_course
 from .clock import CAMPAIGN_TZ
 from .questions import import_question_records
 
@@ -91,6 +92,7 @@ def seed_demo(now: datetime, *, hash_method: str) -> list[tuple[str, str, str]]:
     category_ids = dict(db.session.execute(select(Category.name, Category.id)).all())
     series = levels.seed_demo_series(trainer, category_ids, now)
     seed_demo_campaigns(trainer, [contest_quiz, fire_contest], series, now)
+    seed_demo_course(trainer, fire_contest, now)
     return logins
 
 
