@@ -100,7 +100,7 @@ def test_bad_files_are_refused_in_chinese(client, admin):
     cases = [("wrong.xlsx", xlsx_file([["名字", "电话"], ["张三", "1"]]), "缺少必填列“单位”"),
              ("empty.csv", b"", "文件是空的"),
              ("header-only.csv", csv_file([HEADER]), "没有数据行"),
-             ("fake.xlsx", b"this is not a workbook at all", "无法读取"),
+             ("fake.xlsx", b"this is not a workbook at all", "仅支持 .xlsx 或 .csv"),
              ("units.txt", b"a,b", "仅支持 .xlsx 或 .csv")]
     for filename, data, message in cases:
         response = upload(client, filename, data)
