@@ -57,7 +57,7 @@ def test_import_tree_see_it_indented_and_move_a_unit(page, mobile_page, live_url
     db.session.rollback()  # see what the server committed
     desk = db.session.scalar(db.select(Unit).where(Unit.name == "借阅部"))
     assert load_tree().path(desk.id) == "区安委会 / 区应急管理局 / 区图书馆 / 借阅部"
-    assert "区安委会 / 区应急管理局 / 区图书馆 / 借阅部" in page.inner_text("table.unit-tree")
+    assert "区安委会 / 区应急管理局 / 区图书馆 / 借阅部" in page.inner_text("table.unit-tree")  # desktop shows paths
 
     browser_login(mobile_page, admin)
     mobile_page.goto(f"{live_url}/admin/units")
