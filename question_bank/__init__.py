@@ -87,7 +87,7 @@ from .parsing import (
     parse_question_rows,
     parse_question_text,
 )
-from .table_reader import read_table
+from .table_reader import column_positions, read_table
 
 __all__ = [
     "FIELD_CHOICES",
@@ -121,6 +121,7 @@ __all__ = [
     "parse_question_rows",
     "parse_question_text",
     "problem_rows_xlsx",
+    "column_positions",
     "read_table",
     "records_to_csv",
     "records_to_xlsx",

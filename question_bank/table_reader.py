@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import unicodedata
 import warnings
 import zipfile
 import zlib
@@ -329,3 +330,17 @@ def _classify_xlsx_error(exc: BaseException, corrupt_message: str = _CORRUPT_XLS
             return FileRejected("unsafe_xml", _UNSAFE_XML_MESSAGE)
         current = current.__cause__ or current.__context__
     return FileRejected("corrupt", corrupt_message)
+
+
+def column_positions(header: list[str], names: "tuple[str, ...] | list[str]", aliases: dict[str, str]) -> dict[str, int]:
+    """Where each known column is, header cells read by meaning: NFKC, no spaces, ``aliases``
+    mapping other spellings (账号, 部门 ...) to the canonical name; the first match wins.
+
+    The one header matcher of the table imports (users, units)."""
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        compact = "".join(unicodedata.normalize("NFKC", cell or "").split()).strip("*＊:：")
+        name = aliases.get(compact, compact)
+        if name in names and name not in positions:
+            positions[name] = index
+    return positions

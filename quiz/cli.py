@@ -21,13 +21,14 @@ from .extensions import db
 from .private_files import private_file
 from .models import ROLES
 from .services import accounts, attempts, demo
+from .org import unit_import
 from .trainer import bank_health, question_import
 from .services.clock import now_utc, to_campaign_tz
 
 
 def init_app(app) -> None:
     for command in (create_user_command, import_questions_command, check_bank_command, expire_attempts_command,
-                    seed_demo_command, backup_command, restore_command):
+                    seed_demo_command, backup_command, restore_command, import_units_command):
         app.cli.add_command(command)
 
 
@@ -287,3 +288,35 @@ def _run_pg_tool(command: list[str]) -> None:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise click.ClickException(f"{command[0]} 失败：{result.stderr.strip()[-500:]}")
+
+
+@click.command("import-units")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只检查并显示将要做的修改，不写入")
+def import_units_command(path: Path, dry_run: bool):
+    """Import the unit tree from .xlsx/.csv (单位, 上级单位, 类型, 编制人数): all rows or none."""
+    try:
+        _header, rows, errors, _raw = unit_import.read_unit_rows(path.name, path.read_bytes())
+    except FileRejected as rejected:
+        raise click.ClickException(rejected.message) from None
+    plan = unit_import.plan_unit_import(rows)
+    errors = sorted([*errors, *plan.errors], key=lambda error: error.row)
+    if errors:
+        for error in errors[:MAX_PRINTED_PROBLEMS]:
+            click.echo(f"第{error.row}行 {error.column}：{error.message}", err=True)
+        raise click.ClickException(f"文件中有 {len(errors)} 处错误，未导入任何单位")
+    summary = (f"新增 {plan.count('create')}，修改 {plan.count('update', 'update_move')}，"
+               f"移动 {plan.count('move', 'update_move')}，不变 {plan.count('unchanged')}")
+    if dry_run:
+        for item in plan.units:
+            if item.action != "unchanged":
+                click.echo(f"第{item.row}行 {item.name}：{item.action}（上级：{item.parent or '顶层'}）")
+        click.echo(f"检查通过（未写入）：{summary}")
+        return
+    try:
+        unit_import.apply_unit_rows(rows, path.name, None, now_utc())
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"导入完成：{summary}")

@@ -65,9 +65,10 @@ def test_units_and_users_admin_only(build, api):
     as_admin, as_employee = api(admin), api(employee)
     created = as_admin.post("/api/v1/units", json={"name": "区博物馆", "kind": "局属单位", "headcount": 20})
     assert created.status_code == 201
-    assert created.json == {"id": created.json["id"], "name": "区博物馆", "kind": "局属单位", "headcount": 20}
+    assert created.json == {"id": created.json["id"], "name": "区博物馆", "kind": "局属单位", "headcount": 20,
+                            "parent_id": None, "retired": False}  # the tree fields (issue 15)
     assert as_admin.post("/api/v1/units", json={"name": "区博物馆"}).json["error"] == "unit_exists"
-    assert as_admin.post("/api/v1/units", json={"name": "x", "kind": "公司"}).status_code == 422
+    assert as_admin.post("/api/v1/units", json={"name": "x", "kind": "类" * 21}).status_code == 422  # kinds are free labels
     assert as_employee.post("/api/v1/units", json={"name": "y"}).status_code == 403
     units = as_employee.get("/api/v1/units").json["units"]
     assert any(unit["name"] == "区博物馆" for unit in units)

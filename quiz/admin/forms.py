@@ -6,29 +6,20 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     Form,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..params import database_id
 from ..forms import BaseForm, ChineseMeta
-from ..models import ROLE_LABELS, UNIT_KINDS
+from ..models import ROLE_LABELS
 
 ROLE_CHOICES = dict(ROLE_LABELS)
 ON_EXISTING_CHOICES = {"skip": "跳过已存在的用户（不做任何修改）", "update": "用文件中的姓名、单位、角色更新已存在的用户"}
-
-
-class UnitForm(BaseForm):
-    name = StringField("单位名称", validators=[DataRequired("请填写单位名称"), Length(max=100, message="单位名称不能超过 100 字")])
-    kind = SelectField("类型", choices={kind: kind for kind in UNIT_KINDS})
-    headcount = IntegerField("编制人数（留空按已注册人数计算参与率）",
-                             validators=[Optional(), NumberRange(0, 1_000_000, "编制人数应为 0 到 1000000 的整数")])
-    submit = SubmitField("保存")
 
 
 class UserCreateForm(BaseForm):

@@ -17,6 +17,7 @@ from ..import_views import TwoStepImport
 from ..models import ROLES, User
 from ..services import accounts
 from . import user_admin, user_import
+from ..org import routes as org_routes
 from ..services.audit import ACTION_LABELS, TARGET_LABELS, AuditFilter, audit_query
 from ..services.clock import now_utc
 from ..services.exports import XLSX_MIMETYPE
@@ -26,7 +27,6 @@ from ..trainer.common import PER_PAGE, download, page_number
 from .forms import (
     ConfirmUserImportForm,
     ResetPasswordForm,
-    UnitForm,
     UserCreateForm,
     UserEditForm,
     UserFilterForm,
@@ -60,45 +60,10 @@ def index():
     return redirect(url_for("admin.users"))
 
 
-# ---------------------------------------------------------------- units
+# ---------------------------------------------------------------- units (quiz.org.routes)
 
 
-@bp.get("/units")
-@roles_required("admin")
-def units():
-    return render_template("admin/units.html", rows=user_admin.unit_rows())
-
-
-def _unit_page(unit):
-    """New unit (unit None) or edit one: the form, saved through the audited operation."""
-    form = UnitForm(obj=unit if unit is not None and request.method == "GET" else None)
-    if form.validate_on_submit():
-        values = (form.name.data, form.kind.data, form.headcount.data, current_user, now_utc())
-        try:
-            with atomic():
-                if unit is None:
-                    message = f"已新增单位“{user_admin.add_unit(*values).name}”"
-                else:
-                    user_admin.update_unit(unit, *values)
-                    message = "已保存单位信息"
-        except DomainError as error:
-            show_domain_error(form, error, {"name": form.name, "kind": form.kind, "headcount": form.headcount}, form.name)
-        else:
-            flash(message, "success")
-            return redirect(url_for("admin.units"))
-    return render_template("admin/unit_form.html", form=form, unit=unit), 422 if form.errors else 200
-
-
-@bp.route("/units/new", methods=["GET", "POST"])
-@roles_required("admin")
-def unit_new():
-    return _unit_page(None)
-
-
-@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
-@roles_required("admin")
-def unit_edit(unit_id: int):
-    return _unit_page(accounts.get_unit(unit_id))
+org_routes.register(bp)
 
 
 # ---------------------------------------------------------------- users

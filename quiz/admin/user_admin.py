@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, or_, select
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ROLE_LABELS, ROLES, Unit, User
+from ..org.units import add_unit, check_takes_people, update_unit  # noqa: F401 - kept importable here; the unit rules live in quiz.org.units
 from ..services import accounts
 from ..services.audit import field_changes, record_audit
 from ..services.passwords import check_password
@@ -30,45 +31,6 @@ def generate_password() -> str:
             except ValidationFailed:
                 continue
             return password
-
-
-# ---------------------------------------------------------------- units
-
-
-def _unit_values(unit: Unit) -> dict:
-    return {"name": unit.name, "kind": unit.kind, "headcount": unit.headcount}
-
-
-def add_unit(name: str, kind: str, headcount: int | None, actor: User, now: datetime) -> Unit:
-    unit = accounts.create_unit(name, kind, headcount)
-    unit.created_at = now
-    record_audit(actor, "unit.create", "unit", unit.id, f"新增单位“{unit.name}”", now, {"after": _unit_values(unit)})
-    return unit
-
-
-def update_unit(unit: Unit, name: str, kind: str, headcount: int | None, actor: User, now: datetime) -> dict:
-    name = accounts.validate_unit_fields(name, kind, headcount)
-    other = accounts.get_unit_by_name(name)
-    if other is not None and other.id != unit.id:
-        raise Conflict(f"单位“{name}”已存在", code="unit_exists", field="name")
-    before = _unit_values(unit)
-    unit.name, unit.kind, unit.headcount = name, kind, headcount
-    changes = field_changes(before, _unit_values(unit))
-    db.session.flush()
-    if changes:
-        record_audit(actor, "unit.update", "unit", unit.id, f"修改单位“{unit.name}”", now, changes)
-    return changes
-
-
-def unit_rows() -> list[tuple[Unit, int]]:
-    """Units with their number of enabled users."""
-    rows = db.session.execute(
-        select(Unit, func.count(User.id))
-        .outerjoin(User, (User.unit_id == Unit.id) & User.is_enabled.is_(True))
-        .group_by(Unit.id)
-        .order_by(Unit.kind, Unit.name)
-    )
-    return [(unit, count) for unit, count in rows]
 
 
 # ---------------------------------------------------------------- users
@@ -143,6 +105,8 @@ def update_user(
         raise Conflict("不能取消自己的管理员角色或停用自己的账号", code="self_lockout", field="role")
     if user.role == "admin" and user.is_enabled and (role != "admin" or not is_enabled) and _enabled_admin_count() <= 1:
         raise Conflict("系统中至少要保留一个启用的管理员", code="last_admin", field="role")
+    if unit is not None and unit.id != user.unit_id:
+        check_takes_people(unit)
     before = _user_values(user)
     was_enabled = user.is_enabled
     user.display_name, user.role, user.unit, user.is_enabled = display_name, role, unit, is_enabled

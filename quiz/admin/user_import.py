@@ -33,7 +33,7 @@ from datetime import datetime
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from question_bank import FileRejected, RowError, read_table
+from question_bank import FileRejected, RowError, column_positions, read_table
 
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -73,11 +73,6 @@ ROLE_SPELLINGS = {
 }
 
 
-def _canonical(text: str) -> str:
-    compact = "".join(unicodedata.normalize("NFKC", text or "").split())
-    return HEADER_ALIASES.get(compact, compact)
-
-
 @dataclass
 class UserRow:
     row: int
@@ -102,15 +97,12 @@ def parse_user_upload(filename: str, data: bytes, *, hash_method: str, min_lengt
     given, turn every row outside them into a row error.
     """
     header, rows = read_table(filename, data, max_rows=MAX_USER_IMPORT_ROWS)
-    positions: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        name = _canonical(cell)
-        if name in USER_IMPORT_HEADERS and name not in positions:
-            positions[name] = index
+    positions = column_positions(header, USER_IMPORT_HEADERS, HEADER_ALIASES)
     missing = [name for name in REQUIRED_HEADERS if name not in positions]
     if missing:
         raise FileRejected("missing_column", f"缺少必填列{'、'.join(f'“{n}”' for n in missing)}，请使用用户导入模板中的表头")
     unit_names = set(db.session.scalars(select(Unit.name)))
+    retired_names = set(db.session.scalars(select(Unit.name).where(Unit.retired_at.is_not(None))))
     errors: list[RowError] = []
     parsed: list[UserRow] = []
     passwords: dict[int, str] = {}
@@ -147,6 +139,8 @@ def parse_user_upload(filename: str, data: bytes, *, hash_method: str, min_lengt
                                        if unit else "请填写单位（本单位或下级单位）"))
         elif unit and unit not in unit_names:
             row_errors.append(RowError(number, "单位", f"单位“{unit}”不存在，请先在“单位管理”中添加"))
+        elif unit in retired_names:
+            row_errors.append(RowError(number, "单位", f"单位“{unit}”已停用，不能再加入人员，请改填其他单位"))
         elif not unit and role == "employee":
             row_errors.append(RowError(number, "单位", "职工必须填写单位"))
         elif not unit and role == "manager":
@@ -309,6 +303,9 @@ def apply_user_import(
             raise ValidationFailed(f"第{row.row}行的单位“{row.unit}”已不存在，请重新上传", code="invalid_file")
         if unit_scope is not None and row.unit not in unit_scope:
             raise ValidationFailed(f"第{row.row}行的单位“{row.unit}”不在您管理的范围内，未导入任何用户", code="out_of_scope")
+        if unit is not None and unit.retired_at is not None and (row.username not in existing
+                                                                 or existing[row.username].unit_id != unit.id):
+            raise ValidationFailed(f"第{row.row}行的单位“{row.unit}”已停用，请重新上传", code="invalid_file")
         user = existing.get(row.username)
         if user is not None:
             if on_existing == "skip":

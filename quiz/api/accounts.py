@@ -10,6 +10,7 @@ from ..database import reads_first, write_block
 from ..errors import ValidationFailed
 from ..extensions import db, limiter
 from ..models import User
+from ..org import units as unit_rules
 from ..services import accounts
 from ..services.clock import now_utc
 from .blueprint import BEARER, bp
@@ -80,10 +81,10 @@ def list_units():
 @api_auth("admin")
 @bp.input(UnitIn, arg_name="body")
 @bp.output(UnitOut, status_code=201)
-@bp.doc(summary="Create a unit (admin)", security=BEARER, responses=[401, 403, 409])
+@bp.doc(summary="Create a unit (admin)", security=BEARER, responses=[401, 403, 409, 422])
 def create_unit(body):
-    unit = user_admin.add_unit(body["name"], body["kind"], body["headcount"], api_user(), now_utc())
-    return unit
+    parent = unit_rules.get_open_parent(body["parent_id"])
+    return unit_rules.add_unit(body["name"], body["kind"], body["headcount"], api_user(), now_utc(), parent=parent)
 
 
 @bp.post("/users")

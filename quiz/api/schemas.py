@@ -95,6 +95,10 @@ class UnitOut(Schema):
     name = String(required=True)
     kind = String(required=True)
     headcount = Integer(allow_none=True, required=True)
+    #: the unit above this one in the tree; null for a top-level unit
+    parent_id = Integer(allow_none=True, required=True)
+    #: a retired unit takes no new people and is left off the boards
+    retired = Boolean(required=True, attribute="is_retired")
 
 
 class UnitsOut(Schema):
@@ -103,8 +107,11 @@ class UnitsOut(Schema):
 
 class UnitIn(Strict):
     name = String(required=True, validate=Length(1, 100))
-    kind = String(load_default="科室", validate=OneOf(UNIT_KINDS))
+    #: one of UNIT_KINDS or a free label of 1-20 characters
+    kind = String(load_default="科室", validate=Length(1, 20), metadata={"examples": list(UNIT_KINDS)})
     headcount = Integer(load_default=None, allow_none=True, validate=Range(0, 1_000_000))
+    #: the parent unit (must exist and not be retired); null or absent: a top-level unit
+    parent_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
 
 
 class UserIn(Strict):

@@ -97,7 +97,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("take.home"))
     form = RegisterForm()
-    units = accounts.list_units()
+    units = accounts.list_units(open_only=True)  # a retired unit takes no new people
     form.unit_id.choices = [(0, "请选择单位")] + [(unit.id, f"{unit.name}（{unit.kind}）") for unit in units]
     if form.validate_on_submit():
         try:

@@ -39,6 +39,10 @@ class Unit(db.Model):
     parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Unit"]] = relationship(back_populates="parent", order_by="Unit.name")
 
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"

@@ -13,7 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import ROLES, UNIT_KINDS, ApiToken, Unit, User
+from ..models import ROLES, ApiToken, Unit, User
+from ..org.units import check_takes_people, create_unit, get_unit_by_name  # noqa: F401 - the unit rules live there
 from .passwords import check_password
 from .sessions import end_all_login_sessions
 
@@ -34,32 +35,6 @@ def validate_username(username: str) -> None:
         raise ValidationFailed("用户名长度应为 2-64 个字符", field="username")
     if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in username):
         raise ValidationFailed("用户名不能包含空格或控制字符", field="username")
-
-
-def get_unit_by_name(name: str) -> Unit | None:
-    return db.session.scalar(select(Unit).where(Unit.name == name.strip()))
-
-
-def validate_unit_fields(name: str, kind: str, headcount: int | None) -> str:
-    """Check a unit's fields; return the cleaned name."""
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationFailed("单位名称不能为空且不超过 100 个字符", field="name")
-    if kind not in UNIT_KINDS:
-        raise ValidationFailed(f"单位类型应为：{'、'.join(UNIT_KINDS)}", field="kind")
-    if headcount is not None and not 0 <= headcount <= 1_000_000:
-        raise ValidationFailed("编制人数应为 0 到 1000000 之间的整数", field="headcount")
-    return name
-
-
-def create_unit(name: str, kind: str = "科室", headcount: int | None = None) -> Unit:
-    name = validate_unit_fields(name, kind, headcount)
-    if get_unit_by_name(name):
-        raise Conflict(f"单位“{name}”已存在", code="unit_exists")
-    unit = Unit(name=name, kind=kind, headcount=headcount)
-    db.session.add(unit)
-    db.session.flush()
-    return unit
 
 
 def get_or_create_unit(name: str, kind: str = "科室") -> Unit:
@@ -98,6 +73,7 @@ def create_user(
         raise ValidationFailed("职工必须属于一个单位", field="unit_id")
     if role == "manager" and unit is None:
         raise ValidationFailed("单位管理员必须属于一个单位（管理该单位及其下级单位）", field="unit_id")
+    check_takes_people(unit)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"用户名“{username}”已被使用", code="username_taken", field="username")
     user = User(
@@ -264,8 +240,12 @@ def get_unit(unit_id: int) -> Unit:
     return unit
 
 
-def list_units() -> list[Unit]:
-    return list(db.session.scalars(select(Unit).order_by(Unit.kind, Unit.name)))
+def list_units(*, open_only: bool = False) -> list[Unit]:
+    """Every unit (``open_only``: without the retired ones, for lists where people join a unit)."""
+    query = select(Unit).order_by(Unit.kind, Unit.name)
+    if open_only:
+        query = query.where(Unit.retired_at.is_(None))
+    return list(db.session.scalars(query))
 
 
 def count_users() -> int:
