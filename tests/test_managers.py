@@ -12,7 +12,7 @@ from quiz.extensions import db
 from quiz.models import AuditEntry, User
 from quiz.services import attempts
 
-from helpers import PASSWORD, T0, minutes, xlsx_file
+from helpers import T0, minutes, xlsx_file
 from org_helpers import build_org_tree
 
 
@@ -193,10 +193,6 @@ def test_the_nav_shows_managers_their_entry(client, web_login, org):
 
 
 # ---------------------------------------------------------------- API
-
-
-def _api_get(api, user, url):
-    return api(user).get(url)
 
 
 def test_api_non_participants_for_a_manager_of_the_subtree(api, org, quiz):

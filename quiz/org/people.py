@@ -214,8 +214,8 @@ def user_new():
         form.unit_id.data = current_user.unit_id
     if form.validate_on_submit():
         generated = None if form.password.data else user_admin.generate_password()
+        scope.require_managed_unit(current_user, form.unit_id.data or None, tree)  # 403 outside the subtree
         try:
-            scope.require_managed_unit(current_user, form.unit_id.data or None, tree)
             password_hash = _hash(form.password.data or generated, form.username.data, form.display_name.data)
             with write_block():
                 scope.require_managed_unit(current_user, form.unit_id.data or None)  # the tree as it is now
@@ -223,8 +223,6 @@ def user_new():
                 user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
                                            password_hash, current_user, now_utc(), must_change_password=True)
                 user.phone = (form.phone.data or "").strip() or None
-        except scope.OutOfScope:
-            raise
         except DomainError as error:
             fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id,
                       "role": form.role}
