@@ -129,7 +129,8 @@ def test_unit_counts_roll_up_each_child_subtree(org, build):
     _finish(org.team_worker, quiz, T0)
     counts = {row.name: row for row in participation.unit_counts(
         participation.quiz_target(quiz.id, include_unpublished=False), org.district.id, load_tree())}
-    assert set(counts) == {"文旅局", "应急局"}
+    assert set(counts) == {"文旅局", "应急局", "文旅区（本级）"}
+    assert counts["文旅区（本级）"].people == 1 and counts["文旅区（本级）"].managers == ["区管理员"]
     bureau = counts["文旅局"]
     assert (bureau.people, bureau.not_started, bureau.unfinished, bureau.finished) == (3, 2, 0, 1)
     assert bureau.managers == ["局管理员"] and bureau.has_children

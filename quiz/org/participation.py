@@ -140,6 +140,8 @@ class UnitCount:
     name: str
     path: str
     has_children: bool
+    #: the parent's own people (not in any child), listed as "（本级）"
+    is_own_level: bool = False
     people: int = 0
     not_started: int = 0
     unfinished: int = 0
@@ -152,16 +154,21 @@ class UnitCount:
 
 def unit_counts(target: Target, parent_id: int | None, tree: UnitTree) -> list[UnitCount]:
     """For each child of ``parent_id`` (None: the top-level units): people, not started and unfinished
-    over its whole subtree, and its managers; most not started first."""
+    over its whole subtree, and its managers; most not started first.  The parent's own people
+    come last as a row of their own, so every person is counted once."""
     children = tree.child_ids(parent_id)
     owner: dict[int, int] = {}
     for child in children:
         for unit_id in tree.subtree_ids(child):
             owner[unit_id] = child
-    people = _people(owner)
-    states = user_states(target, [user.id for user in people])
     rows = {child: UnitCount(child, tree.units[child].name, tree.path(child), bool(tree.child_ids(child)))
             for child in children}
+    if parent_id is not None:
+        owner[parent_id] = parent_id
+        rows[parent_id] = UnitCount(parent_id, f"{tree.units[parent_id].name}（本级）", tree.path(parent_id), False,
+                                    is_own_level=True)
+    people = _people(owner)
+    states = user_states(target, [user.id for user in people])
     for user in people:
         row = rows[owner[user.unit_id]]
         row.people += 1
@@ -169,7 +176,7 @@ def unit_counts(target: Target, parent_id: int | None, tree: UnitTree) -> list[U
         row.unfinished += states[user.id] == UNFINISHED
         if user.role == "manager" and user.unit_id == row.unit_id:
             row.managers.append(user.display_name)
-    return sorted(rows.values(), key=lambda row: (-row.not_started, row.path))
+    return sorted(rows.values(), key=lambda row: (row.is_own_level, -row.not_started, row.path))
 
 
 def managed_units(tree: UnitTree) -> list[int]:
