@@ -13,7 +13,7 @@ export FLASK_APP := wsgi
 # The suite runs on PostgreSQL too whenever this machine has one (it is the production database).
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
 
-.PHONY: run serve test test-sqlite test-postgres install browser db clean bench
+.PHONY: run serve test test-sqlite test-postgres install browser db clean bench lighthouse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ bench: install
 	@command -v wrk >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || echo "wrk not installed"
 	$(BIN)/python bench/load_attempts.py
+
+## Lighthouse's mobile profile (150 ms, 1.6 Mbit/s, 4x CPU) over the login, home, quiz and result
+## pages, against the production server with the demo data (bench/lighthouse.py)
+lighthouse: install browser
+	npm ci --prefix bench/lighthouse --no-audit --no-fund --silent
+	$(BIN)/python bench/lighthouse.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

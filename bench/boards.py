@@ -16,6 +16,14 @@ Usage (about 3 minutes per database):
     .venv/bin/python bench/boards.py                       # SQLite and PostgreSQL
     .venv/bin/python bench/boards.py --databases sqlite
     .venv/bin/python bench/boards.py --redis               # also PostgreSQL + Redis cache
+    .venv/bin/python bench/boards.py --tree --databases postgresql
+
+``--tree`` (issue 15) seeds a 4-level unit tree of 3,000 units (区 → 局 → 科室 → 班组, 1 % of
+the lower levels retired), 100,000 users and 250,000 finalized attempts, and measures the
+roll-up boards: cold (an empty cache: the unit board with its subtree figures computed and a
+level ranked; in process and as the first request of a fresh server), recomputed inline after a
+version bump, and warm (the API's ``?parent_id=`` and the big screen's ``?parent=`` beside hello
+world).  Target: a cold roll-up board under 500 ms on PostgreSQL.
 
 PostgreSQL: database ``boards_bench`` on ``postgresql+psycopg://postgres@127.0.0.1:5432``
 (created if missing; its public schema is dropped and recreated), never the test database.
@@ -52,7 +60,7 @@ from quiz.services import accounts  # noqa: E402
 from quiz.boards.cache import BoardCache, MemoryStore, cached_units, cached_users, mark_board_changed  # noqa: E402
 from quiz.boards.links import create_display_link  # noqa: E402
 from quiz.services.clock import now_utc  # noqa: E402
-from quiz.boards.rankings import get_standings  # noqa: E402
+from quiz.boards.rankings import child_standings, get_standings  # noqa: E402
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_URL = f"{PG_SERVER}/boards_bench"
@@ -283,6 +291,131 @@ def run_database(label: str, url: str, workdir: Path, *, redis_url: str | None =
     return results
 
 
+def run_tree(label: str, url: str, workdir: Path) -> dict:
+    """The roll-up boards on a 3,000-unit, 4-level tree with 100,000 users (see the module docstring)."""
+    print(f"\n== {label} (tree): seeding", flush=True)
+    info = seed(url, str(workdir / "instance"), users=100_000, attempts=250_000, tree=True)
+    print(f"   seeded in {info['seconds']:.1f} s", flush=True)
+    app = make_app(url, str(workdir / "instance"))
+    results: dict = {"label": f"{label} tree", "seed_seconds": round(info["seconds"], 1)}
+    now = OPENS_AT + timedelta(days=12)
+    top, second = info["levels"][0][0], info["levels"][1][0]
+
+    with app.app_context():
+        quiz = db.session.get(Quiz, info["quiz_id"])
+        counts = db.session.execute(text(
+            "SELECT (SELECT count(*) FROM unit), (SELECT count(*) FROM user_account),"
+            " (SELECT count(*) FROM attempt WHERE status IN ('submitted', 'expired'))")).one()
+        results["rows"] = {"units": counts[0], "users": counts[1], "attempts": counts[2]}
+        # Cold, in process: an empty cache, then a level of the tree (what a cache miss costs).
+        cold, service, level_first = [], [], []
+        for _ in range(5):
+            cache = BoardCache(MemoryStore())
+            started = time.perf_counter()
+            entry = cached_units(cache, quiz.id, now)
+            computed = time.perf_counter()
+            child_standings(entry.value, top)
+            cold.append(time.perf_counter() - started)
+            service.append(computed - started)
+            level_first.append(time.perf_counter() - computed)
+            db.session.rollback()
+        results["cold_rollup_ms"] = {"median": ms(statistics.median(cold)), "max": ms(max(cold))}
+        results["cold_service_ms"] = {"median": ms(statistics.median(service)), "max": ms(max(service))}
+        results["level_first_ms"] = {"median": ms(statistics.median(level_first)), "max": ms(max(level_first))}
+        hits = []
+        for _ in range(2000):
+            started = time.perf_counter()
+            child_standings(cached_units(cache, quiz.id, now).value, top)
+            hits.append(time.perf_counter() - started)
+        results["cache_hit_us"] = {"p50": round(pct(hits, 0.5) * 1e6, 1), "p95": round(pct(hits, 0.95) * 1e6, 1)}
+        admin = accounts.find_user(info["admin"])
+        api_token, _ = accounts.issue_token(admin, now_utc(), 24 * 3600)
+        display_token, _ = create_display_link(quiz, "基准大屏", created_by=admin, now=now_utc())
+        db.session.commit()
+        quiz_id = quiz.id
+
+    env = {"DATABASE_URL": url, "SECRET_KEY": "bench", "QUIZ_INSTANCE_PATH": str(workdir / "instance"),
+           "BOARD_BACKGROUND_REFRESH": "0"}
+    script = workdir / "report.lua"
+    script.write_text(WRK_SCRIPT)
+    level_path = f"/api/v1/quizzes/{quiz_id}/leaderboard/units?parent_id={top}"
+    deeper_path = f"/api/v1/quizzes/{quiz_id}/leaderboard/units?parent_id={second}"
+    display_path = f"/boards/display/{display_token}/data?parent={top}"
+    hello = Gunicorn("boards_hello:app", {}, workdir / "hello.log", cwd=ROOT / "bench")
+    server = Gunicorn("wsgi:app", env, workdir / f"app-tree-{label}.log")
+    try:
+        # The first board request of a fresh server: the cache is empty, the board is computed
+        # inline.  /healthz first, so that the figure is not the workers' start-up.
+        for _ in range(6):
+            request(server.port, "GET", "/healthz")
+        status, body, elapsed = request(server.port, "GET", level_path, api_token)
+        assert status == 200 and body["units"], body
+        results["cold_http_first_ms"] = ms(elapsed)
+        for path in (level_path, deeper_path, display_path):
+            for _ in range(4):  # warm both workers
+                assert request(server.port, "GET", path, api_token)[0] == 200
+        timings = []
+        for _ in range(5):
+            bump(app, quiz_id)
+            time.sleep(0.6)  # past the workers' version check interval
+            status, _, elapsed = request(server.port, "GET", level_path, api_token)
+            assert status == 200
+            timings.append(elapsed)
+            request(server.port, "GET", level_path, api_token)  # the other worker catches up too
+        results["cold_http_bump_ms"] = {"median": ms(statistics.median(timings)), "max": ms(max(timings))}
+        for path in (level_path, deeper_path, display_path):
+            for _ in range(4):
+                request(server.port, "GET", path, api_token)
+
+        auth = {"Authorization": f"Bearer {api_token}"}
+        flat_path = f"/api/v1/quizzes/{quiz_id}/leaderboard/units"
+        for _ in range(4):
+            request(server.port, "GET", flat_path, api_token)
+        targets = {"hello": (hello.port, "/", None), "warm_flat": (server.port, flat_path, auth),
+                   "warm_level": (server.port, level_path, auth),
+                   "warm_deeper": (server.port, deeper_path, auth), "warm_display": (server.port, display_path, None)}
+        print(f"   warm throughput ({WARM_ROUNDS} rounds, {WARM_SECONDS} s each)", flush=True)
+        runs: dict[str, list[dict]] = {key: [] for key in targets}
+        for _ in range(WARM_ROUNDS):
+            for key, (port, path, headers) in targets.items():
+                runs[key].append(wrk(port, path, headers=headers, script=script, seconds=WARM_SECONDS))
+        for key, values in runs.items():
+            results[key] = sorted(values, key=lambda figures: figures["rps"])[len(values) // 2]
+        results["warm_ratio"] = {
+            key: round(statistics.median(run["rps"] / hello["rps"] for run, hello in zip(runs[key], runs["hello"])), 2)
+            for key in targets if key != "hello"
+        }
+        results["warm_errors"] = sum(run["errors"] for values in runs.values() for run in values)
+    finally:
+        server.stop()
+        hello.stop()
+    return results
+
+
+def report_tree(all_results: list[dict]) -> None:
+    print("\n" + "=" * 96)
+    for r in all_results:
+        print(f"{r['label']}: {r['rows']['units']} units / {r['rows']['users']} users / "
+              f"{r['rows']['attempts']} finalized attempts, seeded in {r['seed_seconds']} s")
+        print(f"  cold roll-up board, empty cache, in process (ms, median / max): "
+              f"{r['cold_rollup_ms']['median']} / {r['cold_rollup_ms']['max']}"
+              f"  (unit board with subtree figures {r['cold_service_ms']['median']}, first ranking of a level "
+              f"{r['level_first_ms']['median']})")
+        print(f"  cold roll-up board over HTTP, first request of a fresh server (ms): {r['cold_http_first_ms']}")
+        print(f"  roll-up board over HTTP after a version bump, recomputed inline (ms, median / max): "
+              f"{r['cold_http_bump_ms']['median']} / {r['cold_http_bump_ms']['max']}")
+        print(f"  warm level from the cache in process (us, p50 / p95): {r['cache_hit_us']['p50']} / {r['cache_hit_us']['p95']}")
+        for key, name in (("hello", "hello world"), ("warm_flat", "warm API flat board (3,000 units, as before)"),
+                          ("warm_level", "warm API level (children of a 区)"),
+                          ("warm_deeper", "warm API level (children of a 局)"),
+                          ("warm_display", "warm big-screen data at a level")):
+            line = f"  {name}: {r[key]['rps']:.0f} req/s, p50/p95/p99 {r[key]['p50_ms']:.1f}/{r[key]['p95_ms']:.1f}/{r[key]['p99_ms']:.1f} ms"
+            if key != "hello":
+                line += f", {r['warm_ratio'][key]:.2f} of hello world"
+            print(line)
+        print(f"  non-2xx or socket errors: {r['warm_errors']}")
+
+
 def bump(app, quiz_id: int) -> None:
     """What finalizing an attempt does to the boards: a new board version."""
     with app.app_context():
@@ -389,6 +522,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--redis", action="store_true", help="also run PostgreSQL with the Redis cache")
+    parser.add_argument("--tree", action="store_true",
+                        help="the roll-up boards on a 4-level tree of 3,000 units and 100,000 users instead")
     parser.add_argument("--json", help="write the figures to this file as JSON")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -397,6 +532,17 @@ def main() -> None:
     all_results = []
     with tempfile.TemporaryDirectory(prefix="boards-bench-") as tmp:
         workdir = Path(tmp)
+        if args.tree:
+            for name in args.databases.split(","):
+                if name == "postgresql":
+                    ensure_pg_database()
+                url = PG_URL if name == "postgresql" else f"sqlite:///{workdir}/bench.sqlite3"
+                all_results.append(run_tree("PostgreSQL" if name == "postgresql" else "SQLite", url, workdir))
+            report_tree(all_results)
+            print(f"\nwhole run: {time.monotonic() - started:.0f} s")
+            if args.json:
+                Path(args.json).write_text(json.dumps(all_results, ensure_ascii=False, indent=2))
+            return
         for name in args.databases.split(","):
             if name == "sqlite":
                 all_results.append(run_database("SQLite", f"sqlite:///{workdir}/bench.sqlite3", workdir))

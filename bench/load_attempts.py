@@ -140,6 +140,17 @@ class Server:
                     memory[key.lower()].append(round(int(line.split()[1]) / 1024, 1))
         return memory
 
+    def worker_cpu_seconds(self) -> float:
+        """CPU seconds (user + system) the workers have used so far: divided by the requests
+        of a phase, the app's own cost per request, which other load on the machine barely moves."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        total = 0
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return total / ticks
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -217,8 +228,11 @@ def run(kind: str, args) -> dict:
                 for question in attempt["questions"]:
                     selected = "0" if question["type"] != "multiple" else "0,1"
                     handle.write(f"{attempt['id']} {question['id']} {token} {selected}\n")
+        cpu_before = app_server.worker_cpu_seconds()
         results["save_answer"] = wrk(app_server.port, "/", "save_answers.lua", args.connections, args.duration,
                                      {"BENCH_TARGETS": str(targets)})
+        results["save_answer"]["worker_cpu_us"] = round(
+            (app_server.worker_cpu_seconds() - cpu_before) / max(1, results["save_answer"]["requests"]) * 1e6)
         results["bare_save"] = wrk(bare_server.port, "/", "save_answers.lua", args.connections, args.duration,
                                    {"BENCH_TARGETS": str(targets)})
         results["memory_mib_per_worker"] = app_server.worker_memory_mib()
@@ -263,6 +277,7 @@ def main() -> None:
                       f"{f['errors']:>8}")
             print(f"save-answer / hello-world throughput: {figures['save_vs_hello']:.0%}"
                   f"  (bare Flask + driver upsert: {figures['bare_save_vs_hello']:.0%})")
+            print(f"worker CPU per save-answer request: {figures['save_answer']['worker_cpu_us']} µs")
             memory = figures["memory_mib_per_worker"]
             print(f"worker memory (MiB): RSS {memory['rss']}, PSS {memory['pss']}", flush=True)
     if args.rounds > 1:

@@ -10,49 +10,28 @@ checkout of the project: ``--tree DIR`` runs DIR's code.
     .venv/bin/python bench/save_cpu.py                                   # this tree, both databases
     .venv/bin/python bench/save_cpu.py --tree /path/to/other/checkout    # another version, same way
     .venv/bin/python bench/save_cpu.py --cookie                          # as the quiz page: session cookie
+    .venv/bin/python bench/save_cpu.py --rate-limits                     # Flask-Limiter on, as in production
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from inprocess import scratch_app  # noqa: E402
 
 
-def run(tree: Path, database: str, saves: int, rounds: int, cookie: bool = False) -> list[float]:
-    sys.path.insert(0, str(tree))
-    from sqlalchemy import create_engine, text  # noqa: PLC0415
-
-    from question_bank import load_builtin_bank  # noqa: PLC0415
-    from quiz import create_app  # noqa: PLC0415
+def run(tree: Path, database: str, saves: int, rounds: int, cookie: bool = False,
+        rate_limits: bool = False) -> list[float]:
+    app, drop = scratch_app(tree, database, "save-cpu", rate_limits)
     from quiz.extensions import db  # noqa: PLC0415
     from quiz.services import accounts  # noqa: PLC0415
-    from quiz.services.questions import import_question_records  # noqa: PLC0415
 
-    workdir = Path(tempfile.mkdtemp(prefix="save-cpu-"))
-    if database == "sqlite":
-        url, schema = "sqlite:///" + str(workdir / "bench.sqlite3"), None
-    else:
-        schema = f"save_cpu_{os.getpid()}"
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    os.environ["QUIZ_INSTANCE_PATH"] = str(workdir / "instance")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
     with app.app_context():
-        from flask_migrate import upgrade  # noqa: PLC0415
-
-        upgrade(directory=str(tree / "migrations"), revision="heads")
-        import_question_records(load_builtin_bank().records)
         unit = accounts.create_unit("压测单位", "局属单位", 10)
         password_hash = accounts.hash_new_password("Bench-Pass-1", hash_method="pbkdf2:sha256:1000", min_length=8)
         accounts.create_user("bench_admin", password_hash=password_hash, unit=unit, role="admin")
@@ -86,9 +65,7 @@ def run(tree: Path, database: str, saves: int, rounds: int, cookie: bool = False
         for i in range(saves):
             saver.put(paths[i % len(paths)], headers=employee, json={"selected": [i % 4]})
         per_save.append((time.process_time() - started) / saves * 1e6)
-    if schema:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    drop()
     return per_save
 
 
@@ -99,9 +76,12 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cookie", action="store_true", help="autosave with a web session cookie, as the quiz page")
+    parser.add_argument("--rate-limits", action="store_true",
+                        help="Flask-Limiter on, as in production (its per-request hook is then measured too)")
     args = parser.parse_args()
-    per_save = run(args.tree.resolve(), args.database, args.saves, args.rounds, args.cookie)
-    print(f"{args.tree} {args.database}{' cookie' if args.cookie else ''}: CPU per autosave, µs: median {statistics.median(per_save):.0f}, "
+    per_save = run(args.tree.resolve(), args.database, args.saves, args.rounds, args.cookie, args.rate_limits)
+    mode = (" cookie" if args.cookie else "") + (" rate-limits" if args.rate_limits else "")
+    print(f"{args.tree} {args.database}{mode}: CPU per autosave, µs: median {statistics.median(per_save):.0f}, "
           f"best {min(per_save):.0f} (rounds: {', '.join(f'{v:.0f}' for v in per_save)})")
 
 

@@ -58,6 +58,17 @@ class DefaultConfig:
     CAMPAIGN_TIMEZONE = CAMPAIGN_TIMEZONE
     CAMPAIGN_NAME = "安全生产月"
 
+    #: 学习资料 uploads (quiz/learning/files.py): the largest file of each kind, in bytes
+    LEARNING_MAX_VIDEO_BYTES = 200 * 1024 * 1024
+    LEARNING_MAX_PDF_BYTES = 20 * 1024 * 1024
+    LEARNING_MAX_IMAGE_BYTES = 5 * 1024 * 1024
+    #: where course files are kept (default: <instance>/learning, owner-only)
+    LEARNING_STORAGE_DIR = ""
+    #: the reading pages' heartbeat interval in seconds (the server's caps derive from it)
+    LEARNING_HEARTBEAT_SECONDS = 15
+    #: the reading time a new article, case or PDF asks for, in seconds
+    LEARNING_DEFAULT_REQUIRED_SECONDS = 60
+
     BOOTSTRAP_SERVE_LOCAL = True  # intranet: no CDN
     JSON_AS_ASCII = False
 

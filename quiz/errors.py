@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
@@ -210,6 +210,10 @@ def init_app(app) -> None:
         db.session.rollback()
         status = error.code or 500
         message = HTTP_ERROR_MESSAGES.get(status, error.description or "出错了")
+        view_limit = getattr(current_app.view_functions.get(request.endpoint), "max_content_length", None)
+        if status == 413 and view_limit is not None and request.max_content_length:
+            # an upload view with a limit of its own (a course video): say which
+            message = f"上传的文件太大（上限 {request.max_content_length // (1024 * 1024)} MB）。"
         if _written_in_chinese(error.description):
             message = error.description  # raised by our own code with a specific message
         if status == 400 and getattr(error, "description", "") and "CSRF" in str(error.description):

@@ -26,12 +26,16 @@ NAV_ITEMS = (
     NavItem("bank", "题库管理", "trainer.questions", STAFF_ROLES),
     NavItem("quizzes", "测验管理", "trainer.quizzes", STAFF_ROLES),
     NavItem("admin", "用户管理", "admin.users", ("admin",)),
+    NavItem("campaigns", "活动管理", "campaigns.index", STAFF_ROLES),
     NavItem("org", "本单位人员", "org.people", ("manager",)),
     NavItem("reminders", "参与督促", "org.reminders", STAFF_ROLES),
     NavItem("boards", "排行榜", "boards.index"),
     NavItem("training", "练习与错题", "training.index"),
     NavItem("levels", "知识闯关", "training.levels_index"),
     NavItem("levels_manage", "闯关管理", "training.manage", STAFF_ROLES),
+    # staff reach the 学习 page from 课程管理 (the bar has no room for both)
+    NavItem("learning", "学习", "learning.index", ("employee", "manager")),
+    NavItem("learning_manage", "课程管理", "learning.manage", STAFF_ROLES),
 )
 
 #: endpoint prefixes of each navigation item, most specific first
@@ -46,6 +50,8 @@ _SECTION_PREFIXES = (
     ("org.reminders", "reminders"),
     ("org.", "org"),
     ("boards.", "boards"),
+    ("campaigns.board", "boards"),
+    ("campaigns.", "campaigns"),
     ("training.levels", "levels"),
     ("training.series_detail", "levels"),
     ("training.level_start", "levels"),
@@ -54,6 +60,11 @@ _SECTION_PREFIXES = (
     ("training.series_", "levels_manage"),
     ("training.posters", "quizzes"),
     ("training.", "training"),
+    ("learning.manage", "learning_manage"),
+    ("learning.course_", "learning_manage"),
+    ("learning.item_", "learning_manage"),
+    ("learning.image_", "learning_manage"),
+    ("learning.", "learning"),
 )
 
 

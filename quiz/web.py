@@ -122,7 +122,18 @@ def guard_json_body():
         raise BadRequest(f"JSON 嵌套层数过多（最多 {MAX_JSON_DEPTH} 层）。")
 
 
+def apply_view_upload_limit():
+    """A view that accepts large uploads (a course video) names its own body limit with
+    ``view.max_content_length`` (bytes, or a callable returning them); every other request keeps
+    MAX_CONTENT_LENGTH.  Set first, before any hook parses the form."""
+    view = current_app.view_functions.get(request.endpoint)
+    limit = getattr(view, "max_content_length", None)
+    if limit is not None:
+        request.max_content_length = limit() if callable(limit) else limit
+
+
 def init_app(app) -> None:
+    app.before_request(apply_view_upload_limit)
     app.before_request(guard_json_body)  # before anything parses JSON (refuse_nul_characters may)
     app.before_request(refuse_nul_characters)
     hide_server_version()

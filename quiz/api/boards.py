@@ -10,12 +10,14 @@ from ..boards.presenters import (
     units_board_json,
     users_board_json,
 )
+from ..boards.rankings import child_standings
 from ..errors import NotFound
 from ..models import STAFF_ROLES
 from ..services.clock import now_utc
 from .blueprint import BEARER, bp
 from .schemas import (
     LeaderboardUnitsOut,
+    LeaderboardUnitsQuery,
     LeaderboardUsersOut,
     LeaderboardUsersQuery,
 )
@@ -34,13 +36,21 @@ def _board_quiz_id(quiz_id: int) -> int:
 
 @bp.get("/quizzes/<int:quiz_id>/leaderboard/units")
 @api_auth()
+@bp.input(LeaderboardUnitsQuery, location="query", arg_name="query")
 @bp.output(LeaderboardUnitsOut)
-@bp.doc(summary="The unit board of a quiz (ranking rules: docs/boards.md)", security=BEARER, responses=[401, 404])
-def leaderboard_units(quiz_id):
+@bp.doc(summary="The unit board of a quiz (ranking rules: docs/boards.md)",
+        description="Without parent_id every unit with its own figures; with parent_id that unit's direct "
+                    "children, each with its whole subtree's figures (404 unit_not_found for an unknown unit).",
+        security=BEARER, responses=[401, 404, 422])
+def leaderboard_units(quiz_id, query):
     quiz_id = _board_quiz_id(quiz_id)
     entry = cached_units(board_cache(), quiz_id, now_utc())
-    # The body is built once per board version and reused (no per-request serialization).
-    return cached_json(("api-units", quiz_id), entry, lambda: units_board_json(entry.value))
+    parent_id = query["parent_id"]
+    if parent_id is None:
+        # The body is built once per board version and reused (no per-request serialization).
+        return cached_json(("api-units", quiz_id), entry, lambda: units_board_json(entry.value))
+    units = child_standings(entry.value, parent_id)  # NotFound (404) for an unknown unit
+    return cached_json(("api-units", quiz_id, parent_id), entry, lambda: units_board_json(entry.value, units))
 
 
 @bp.get("/quizzes/<int:quiz_id>/leaderboard/users")

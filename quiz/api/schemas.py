@@ -607,6 +607,11 @@ class LeaderboardUnitsOut(Schema):
     units = List(Nested(LeaderboardUnit), required=True)
 
 
+class LeaderboardUnitsQuery(Strict):
+    #: rank this unit's direct children, each with its whole subtree's figures (absent: every unit, flat)
+    parent_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
+
+
 class LeaderboardUser(Schema):
     #: in the whole contest, or within the unit when unit_id is given
     rank = Integer(required=True)
@@ -626,3 +631,60 @@ class LeaderboardUsersOut(Schema):
 class LeaderboardUsersQuery(Strict):
     unit_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
     limit = Integer(load_default=50, validate=Range(1, 1000))
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+class CampaignOut(Schema):
+    id = Integer(required=True)
+    title = String(required=True)
+    year = Integer(required=True)
+    #: 主题
+    theme = String(required=True)
+    #: calendar days in the campaign's time zone, both included (YYYY-MM-DD)
+    starts_on = String(required=True)
+    ends_on = String(required=True)
+    copied_from_id = Integer(required=True, allow_none=True)
+    #: whether today lies inside the campaign's dates
+    is_current = Boolean(required=True)
+
+
+class CampaignDetailOut(CampaignOut):
+    #: the campaign's contest quizzes (employees: published ones only)
+    quiz_ids = List(Integer(), required=True)
+    #: its 安全知识闯关 series (employees: published ones only)
+    series_ids = List(Integer(), required=True)
+
+
+class CampaignsOut(Schema):
+    campaigns = List(Nested(CampaignOut), required=True)
+
+
+class CampaignLeaderboardUnit(Schema):
+    #: null for a unit without participants (listed last)
+    rank = Integer(required=True, allow_none=True)
+    unit_id = Integer(required=True)
+    unit = String(required=True)
+    headcount = Integer(required=True)
+    #: people who finished at least one of the campaign's quizzes
+    participants = Integer(required=True)
+    #: 0..1, participants / headcount, capped at 1
+    participation_rate = Float(required=True)
+    #: 0..100: participants' campaign scores averaged (each: best percentage per quiz, averaged)
+    average_score = Float(required=True, allow_none=True)
+
+
+class CampaignLeaderboardOut(Schema):
+    campaign_id = Integer(required=True)
+    title = String(required=True)
+    year = Integer(required=True)
+    theme = String(required=True)
+    #: the whole campaign: people with a result, their share of the headcount, their average score (0..100)
+    participants = Integer(required=True)
+    participation_rate = Float(required=True)
+    average_score = Float(required=True, allow_none=True)
+    metric = String(required=True)
+    updated_at = String(required=True)
+    quiz_ids = List(Integer(), required=True)
+    units = List(Nested(CampaignLeaderboardUnit), required=True)

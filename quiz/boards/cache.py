@@ -28,7 +28,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -49,7 +49,8 @@ EVERY_QUIZ = 0  # quiz ids start at 1
 
 #: What a board shows of people and units: a change to one of these re-ranks every board.
 _USER_FIELDS = ("unit", "unit_id", "is_enabled", "display_name", "role")
-_UNIT_FIELDS = ("name", "kind", "headcount")
+#: (a unit's parent and retirement change every roll-up above it)
+_UNIT_FIELDS = ("name", "kind", "headcount", "parent_id", "parent", "retired_at")
 
 
 def _bump_statement(dialect_name: str, rows):
@@ -466,9 +467,14 @@ def _encode_row(obj) -> list:
 
 
 def _decode_row(cls, row: list):
-    """The inverse of :func:`_encode_row` for the dataclass `cls`."""
+    """The inverse of :func:`_encode_row` for the dataclass `cls`.  A row cached before fields with
+    defaults were added (the tree's ``parent_id``, ``children``) is shorter: those take their defaults."""
     values = {}
-    for item, value in zip(fields(cls), row, strict=True):
+    known = fields(cls)
+    if len(row) > len(known) or any(item.default is MISSING and item.default_factory is MISSING
+                                    for item in known[len(row):]):
+        raise ValueError(f"a cached {cls.__name__} row of {len(row)} values")
+    for item, value in zip(known, row):
         kind = str(item.type)
         if value is not None and kind.startswith("datetime"):
             value = datetime.fromtimestamp(value, timezone.utc)
@@ -485,6 +491,8 @@ def _encode_standings(s: Standings) -> dict:
         "units": [_encode_row(u) for u in s.units],
         "summary": None if s.summary is None else _encode_row(s.summary),
         "users": None if s.users is None else [_encode_row(u) for u in s.users],
+        "rollup": None if s.rollup is None else [_encode_row(u) for u in s.rollup],
+        "retired": list(s.retired),
     }
 
 
@@ -495,6 +503,9 @@ def _decode_standings(d: dict) -> Standings:
         units=[_decode_row(UnitStanding, row) for row in d["units"]],
         summary=None if d["summary"] is None else _decode_row(Summary, d["summary"]),
         users=None if d["users"] is None else [_decode_row(UserStanding, row) for row in d["users"]],
+        # entries cached before the unit tree have neither (child_standings then computes afresh)
+        rollup=None if d.get("rollup") is None else [_decode_row(UnitStanding, row) for row in d["rollup"]],
+        retired=list(d.get("retired") or []),
     )
     return standings.index()
 

@@ -29,7 +29,7 @@ DARK_WIDTH = 1000
 _FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", sans-serif'
 
 
-def _style(theme: str, width: int) -> Style:
+def chart_style(theme: str, width: int) -> Style:
     """The theme at a width: text sizes are in the chart's own pixels."""
     if theme == "dark":
         # Light text on the big screen's navy (values included: pygal would pick black for
@@ -58,7 +58,7 @@ def _style(theme: str, width: int) -> Style:
 
 
 #: The themes at their default widths (kept for callers that only need the colours).
-THEMES = {"light": _style("light", DEFAULT_WIDTH), "dark": _style("dark", DARK_WIDTH)}
+THEMES = {"light": chart_style("light", DEFAULT_WIDTH), "dark": chart_style("dark", DARK_WIDTH)}
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S | re.I)
 
@@ -75,13 +75,15 @@ def chart_width(theme: str, requested) -> int:
     return width if width in CHART_WIDTHS else DEFAULT_WIDTH
 
 
-def _clean(svg: str) -> str:
+def clean_svg(svg: str) -> str:
+    """The SVG without pygal's inline script (the pages' CSP and <img> need none)."""
     return _SCRIPT.sub("", svg)
 
 
-def _config(theme: str, width: int, **extra) -> dict:
+def chart_config(theme: str, width: int, **extra) -> dict:
+    """pygal options every board chart shares (no script, explicit size, values printed), plus ``extra``."""
     return {
-        "style": _style(theme, width),
+        "style": chart_style(theme, width),
         "js": [],
         "disable_xml_declaration": True,
         "explicit_size": True,
@@ -96,21 +98,22 @@ def _config(theme: str, width: int, **extra) -> dict:
     }
 
 
-def _count_ticks(largest: int) -> list[int]:
+def count_ticks(largest: int) -> list[int]:
     """Whole-number axis labels for counts of people (pygal would pick 0.5 steps)."""
     step = max(1, -(-largest // 6))
     return list(range(0, max(largest, 1) + step, step))
 
 
-def _empty(chart, message: str) -> str:
+def empty_chart(chart, message: str) -> str:
+    """The chart drawn with ``message`` instead of data."""
     chart.no_data_text = message
-    return _clean(chart.render(is_unicode=True))
+    return clean_svg(chart.render(is_unicode=True))
 
 
 def participation_chart(units: Sequence[UnitStanding], theme: str = "light", width: int | None = None) -> str:
     """Participation rate by unit (%), highest first; with many units, the best and the worst."""
     width = width or (DARK_WIDTH if theme == "dark" else DEFAULT_WIDTH)
-    style = _style(theme, width)
+    style = chart_style(theme, width)
     rows = sorted(units, key=lambda u: (-u.participation_rate, u.unit))
     title = "各单位参与率"
     if len(rows) > MAX_CHART_UNITS:
@@ -119,7 +122,7 @@ def participation_chart(units: Sequence[UnitStanding], theme: str = "light", wid
         title = f"各单位参与率（前 {half} 名与后 {half} 名）"
     row_height = style.label_font_size * 2.2
     height = max(240, int(90 + row_height * len(rows))) if theme == "light" else max(900, 120 + 46 * len(rows))
-    chart = pygal.HorizontalBar(**_config(
+    chart = pygal.HorizontalBar(**chart_config(
         theme, width, title=title, height=height, range=(0, 100), show_x_labels=width >= 500,
         value_formatter=lambda v: f"{v:.0f}%",
     ))
@@ -131,8 +134,8 @@ def participation_chart(units: Sequence[UnitStanding], theme: str = "light", wid
     chart.x_labels = [u.unit for u in rows]
     chart.add("参与率", [round(u.participation_rate * 100, 1) for u in rows])
     if not rows:
-        return _empty(chart, "暂无单位")
-    return _clean(chart.render(is_unicode=True))
+        return empty_chart(chart, "暂无单位")
+    return clean_svg(chart.render(is_unicode=True))
 
 
 def band_labels(max_score: float) -> list[str]:
@@ -154,16 +157,16 @@ def score_distribution_chart(summary: Summary, max_score: float, theme: str = "l
     """How many participants' best results fall into each score band."""
     width = width or (DARK_WIDTH if theme == "dark" else DEFAULT_WIDTH)
     narrow = width < 500
-    chart = pygal.Bar(**_config(
+    chart = pygal.Bar(**chart_config(
         theme, width, title="成绩分布（每人最好成绩）", height=(min(420, max(300, int(width * 0.55))) if theme == "light" else 900),
         x_label_rotation=-40 if narrow else 0, value_formatter=lambda v: f"{v:.0f}人",
     ))
     chart.x_labels = band_labels(max_score)
-    chart.config.y_labels = _count_ticks(max(summary.score_bands, default=0))
+    chart.config.y_labels = count_ticks(max(summary.score_bands, default=0))
     chart.add("人数", list(summary.score_bands))
     if not summary.participants:
-        return _empty(chart, "暂无成绩")
-    return _clean(chart.render(is_unicode=True))
+        return empty_chart(chart, "暂无成绩")
+    return clean_svg(chart.render(is_unicode=True))
 
 
 def daily_chart(trend: Sequence[TrendDay], theme: str = "light", width: int | None = None) -> str:
@@ -173,7 +176,7 @@ def daily_chart(trend: Sequence[TrendDay], theme: str = "light", width: int | No
     narrow = width < 500
     # A label every few days on narrow charts, so the dates never overlap.
     every = max(1, -(-len(trend) // (5 if narrow else 12)))
-    chart = pygal.Line(**_config(
+    chart = pygal.Line(**chart_config(
         theme, width, title="每日参与情况", height=(min(440, max(320, int(width * 0.6))) if theme == "light" else 900),
         show_legend=True, legend_at_bottom=True, legend_at_bottom_columns=1 if narrow else 2,
         x_label_rotation=-40 if len(trend) > (5 if narrow else 12) else 0,
@@ -183,10 +186,10 @@ def daily_chart(trend: Sequence[TrendDay], theme: str = "light", width: int | No
         dots_size=4 if theme == "light" else 7, stroke_style={"width": 3},
     ))
     chart.x_labels = [d.day.strftime("%m-%d") for d in trend]
-    chart.config.y_labels = _count_ticks(max((d.active_users for d in trend), default=0))
+    chart.config.y_labels = count_ticks(max((d.active_users for d in trend), default=0))
     chart.add("当日答题人数", [d.active_users for d in trend])
     chart.add("累计参与率（%，右轴）", [round(d.cumulative_rate * 100, 1) for d in trend], secondary=True,
               formatter=lambda v: f"{v:.0f}%", stroke_style={"width": 4})
     if not any(d.attempts for d in trend):
-        return _empty(chart, "暂无答题记录")
-    return _clean(chart.render(is_unicode=True))
+        return empty_chart(chart, "暂无答题记录")
+    return clean_svg(chart.render(is_unicode=True))

@@ -13,14 +13,16 @@ from flask_login import current_user
 from ..auth_setup import public, roles_required
 from ..proxies import absolute_url
 from ..extensions import db
-from ..models import DisplayLink, Quiz
+from ..models import Campaign, DisplayLink, Quiz
+from ..campaigns.board import campaign_board
+from ..campaigns.presenters import campaign_board_json
 from .cache import cached_units, cached_users
 from .links import DisplayGrant, create_display_link, display_grant, get_display_link, mask_name, revoke_display_link, set_display_masking
 from ..services.clock import isoformat, now_utc
 from .blueprint import board_cache, bp
 from .presenters import cached_json, unit_json
 from ..forms import ActionForm
-from .pages import board_quiz, chart_stamp, metric_label, render_settings, svg_response
+from .pages import board_level, board_quiz, chart_stamp, metric_label, render_settings, svg_response
 
 #: how many individuals the big screen shows
 DISPLAY_TOP_USERS = 20
@@ -33,29 +35,40 @@ def _grant_or_404(token: str) -> DisplayGrant:
     return grant
 
 
-def display_payload(grant: DisplayGrant, token: str) -> dict:
-    """Everything the big screen shows, masked as the link says."""
+def display_payload(grant: DisplayGrant, token: str, parent: str | None = None) -> dict:
+    """Everything the big screen shows, masked as the link says.
+
+    ``parent`` (the page's ``?parent=``, see pages.board_level): one level of the unit tree, its
+    units with their subtree figures, the figures of the level's unit and its subtree's top people."""
     quiz = db.session.get(Quiz, grant.quiz_id)
     cache, now = board_cache(), now_utc()
     units = cached_units(cache, quiz.id, now).value
     users = cached_users(cache, quiz.id, now).value
+    level = board_level(units, parent)
     summary = units.summary
+    figures = level.parent if level is not None and level.parent is not None else summary
+    people = users.users or []
+    if level is not None and level.parent is not None:
+        inside = units.subtree_unit_ids(level.parent.unit_id)
+        people = [row for row in people if row.unit_id in inside]
     stamp = chart_stamp(quiz.id)
     return {
         "quiz": quiz.title,
         "metric": units.metric,
         "metric_label": metric_label(quiz),
         "updated_at": isoformat(units.updated_at),
+        "level": None if level is None else (
+            " / ".join(row.unit for row in level.path) if level.parent is not None else "顶层单位"),
         "summary": {
-            "headcount": summary.headcount,
-            "participants": summary.participants,
-            "participation_rate": summary.participation_rate,
-            "average_score": summary.average_score,
-            "pass_rate": summary.pass_rate,
-            "full_marks": summary.full_marks,
+            "headcount": figures.headcount,
+            "participants": figures.participants,
+            "participation_rate": figures.participation_rate,
+            "average_score": figures.average_score,
+            "pass_rate": figures.pass_rate,
+            "full_marks": figures.full_marks,
             "attempts": summary.attempts,
         },
-        "units": [unit_json(row) for row in units.units],
+        "units": [unit_json(row) for row in (units.units if level is None else level.units)],
         "users": [
             {
                 "rank": row.rank,
@@ -64,13 +77,20 @@ def display_payload(grant: DisplayGrant, token: str) -> dict:
                 "best_score": row.best_score,
                 "duration_seconds": row.duration_seconds,
             }
-            for row in (users.users or [])[:DISPLAY_TOP_USERS]
+            for row in people[:DISPLAY_TOP_USERS]
         ],
         "charts": {
             name: url_for("boards.display_chart", token=token, name=name, theme="dark", v=stamp)
             for name in ("participation", "daily")
         },
+        "campaign": display_campaign(quiz, now),
     }
+
+
+def display_campaign(quiz: Quiz, now) -> dict | None:
+    """The campaign board of the quiz's campaign (a slide of its own), None when it belongs to none."""
+    campaign = db.session.get(Campaign, quiz.campaign_id) if quiz.campaign_id else None
+    return campaign_board_json(campaign, campaign_board(campaign, now)) if campaign else None
 
 
 @bp.get("/display/<token>")
@@ -79,8 +99,14 @@ def display(token: str):
     """The full-screen board for LED screens (no login: the link is the key)."""
     grant = _grant_or_404(token)
     quiz = db.session.get(Quiz, grant.quiz_id)
-    return render_template("boards/display.html", quiz=quiz, data=display_payload(grant, token),
-                           data_url=url_for("boards.display_data", token=token))
+    parent = _level_param()
+    return render_template("boards/display.html", quiz=quiz, data=display_payload(grant, token, parent),
+                           data_url=url_for("boards.display_data", token=token, parent=parent))
+
+
+def _level_param() -> str | None:
+    """The ``?parent=`` a display link carries (any level of the unit tree; blank: the flat board)."""
+    return (request.args.get("parent") or "").strip()[:20] or None
 
 
 @bp.get("/display/<token>/data")
@@ -98,8 +124,9 @@ def display_data(token: str):
         abort(404)
     units = cached_units(cache, grant.quiz_id, now)
     users = cached_users(cache, grant.quiz_id, now)
-    response = cached_json(("display", grant.link_id, grant.mask_names, users.version, users.computed_at), units,
-                           lambda: display_payload(grant, token))
+    parent = _level_param()
+    response = cached_json(("display", grant.link_id, grant.mask_names, parent, users.version, users.computed_at),
+                           units, lambda: display_payload(grant, token, parent))
     response.headers["Cache-Control"] = "no-store"
     return response
 

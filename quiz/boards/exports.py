@@ -8,7 +8,7 @@ from question_bank.xlsx import PERCENT, XlsxWriter
 
 from .charts import band_labels
 from ..services.clock import to_campaign_tz
-from .rankings import Standings, TrendDay
+from .rankings import Standings, TrendDay, UnitStanding
 from .presenters import ranking_rules
 
 #: the header colour of the board workbooks (the campaign red)
@@ -20,12 +20,12 @@ def _local(value: datetime | None) -> str:
     return "" if local is None else local.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _unit_sheet(book: XlsxWriter, units: Standings, metric_label: str) -> None:
+def _unit_sheet(book: XlsxWriter, units: Standings, metric_label: str, rows: list[UnitStanding] | None = None) -> None:
     sheet = book.table("单位排名",
                    ["排名", "单位", "类型", "应参与人数", "人数来源", "参与人数", "参与率", "平均分", "及格率",
                     "满分人数", f"排名指标（{metric_label}）"],
                    [8, 30, 10, 12, 12, 10, 10, 10, 10, 10, 22], header_fill=HEADER_FILL)
-    for row in units.units:
+    for row in units.units if rows is None else rows:
         book.row(sheet, [
             row.rank if row.rank is not None else "未参与", row.unit, row.kind, row.headcount,
             "编制人数" if row.headcount_is_set else "注册人数", row.participants, row.participation_rate,
@@ -41,16 +41,27 @@ def _user_sheet(book: XlsxWriter, users: Standings) -> None:
                      row.duration_seconds, _local(row.submitted_at), "是" if row.passed else "否"])
 
 
-def _rules_sheet(book: XlsxWriter, quiz_title: str, updated_at: datetime, metric_label: str) -> None:
-    book.text("排名规则", [quiz_title, f"统计时间：{_local(updated_at)}（北京时间）", ""] + ranking_rules(metric_label))
+def _rules_sheet(book: XlsxWriter, quiz_title: str, updated_at: datetime, metric_label: str,
+                 level_line: str | None = None) -> None:
+    head = [quiz_title, f"统计时间：{_local(updated_at)}（北京时间）"] + ([level_line] if level_line else [])
+    book.text("排名规则", head + [""] + ranking_rules(metric_label))
 
 
-def boards_workbook(quiz_title: str, units: Standings, users: Standings, metric_label: str) -> bytes:
-    """Both boards: 单位排名, 个人排名 and the rules they follow."""
+def level_title(level) -> str:
+    """The level a board shows, in words (e.g. 文旅局 / 图书馆 的下级单位)."""
+    if level.parent is None:
+        return "顶层单位（含下级单位合计）"
+    return " / ".join(row.unit for row in level.path) + " 的下级单位（含下级单位合计）"
+
+
+def boards_workbook(quiz_title: str, units: Standings, users: Standings, metric_label: str, level=None) -> bytes:
+    """Both boards: 单位排名, 个人排名 and the rules they follow; with a ``level`` (pages.BoardLevel),
+    单位排名 lists that level's units with their subtree figures."""
     book = XlsxWriter()
-    _unit_sheet(book, units, metric_label)
+    _unit_sheet(book, units, metric_label, None if level is None else level.units)
     _user_sheet(book, users)
-    _rules_sheet(book, quiz_title, units.updated_at, metric_label)
+    _rules_sheet(book, quiz_title, units.updated_at, metric_label,
+                 None if level is None else f"单位层级：{level_title(level)}")
     return book.to_bytes()
 
 

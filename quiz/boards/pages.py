@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from flask import Response, abort, render_template
 from flask_login import current_user
@@ -17,11 +18,48 @@ from ..services import quizzes
 from .cache import Entry, cached_trend, cached_units
 from .links import quiz_display_links
 from .charts import CHART_NAMES, chart_width, daily_chart, participation_chart, score_distribution_chart
+from ..params import id_arg
 from ..services.clock import now_utc
 from .blueprint import board_cache
+from .rankings import Standings, UnitStanding, child_standings, with_rollup
+
+#: ``?parent=top``: the top-level units with their subtree figures (no parameter: the flat board)
+TOP_LEVEL = "top"
 
 class MetricForm(BaseForm):
     ranking_metric = SelectField("单位排名依据", choices=[SelectChoice(m, RANKING_METRIC_LABELS[m]) for m in RANKING_METRICS])
+
+
+@dataclass(slots=True)
+class BoardLevel:
+    """One level of the unit tree on a board: the children of ``parent`` (None: the top level)."""
+
+    param: str  # the ?parent= value links carry
+    parent: UnitStanding | None  # with its subtree's figures
+    path: list[UnitStanding]  # from the top down to the parent, for the breadcrumb
+    units: list[UnitStanding]  # ranked, each with its subtree's figures
+
+
+def board_level(standings: Standings, raw: str | None) -> BoardLevel | None:
+    """The level ``?parent=`` asks for: None (no parameter, blank or junk) is the flat board as it
+    always was; ``top`` the top-level units; a unit id its direct children (unknown: 404)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    standings = with_rollup(standings)
+    if raw == TOP_LEVEL:
+        return BoardLevel(TOP_LEVEL, None, [], child_standings(standings, None))
+    parent_id = id_arg("parent", value=raw)
+    if parent_id is None:
+        return None
+    units = child_standings(standings, parent_id)  # NotFound for an unknown unit
+    path = standings.path(parent_id)
+    return BoardLevel(str(parent_id), path[-1], path, units)
+
+
+def has_levels(standings: Standings) -> bool:
+    """Whether any unit has a parent (otherwise the levels add nothing to the flat board)."""
+    return any(row.parent_id is not None for row in standings.rollup or [])
 
 
 def board_quiz(quiz_id: int) -> Quiz:

@@ -49,11 +49,12 @@ def unit_json(row: UnitStanding) -> dict:
     }
 
 
-def units_board_json(standings: Standings) -> dict:
+def units_board_json(standings: Standings, units: list[UnitStanding] | None = None) -> dict:
+    """The unit board, or ``units`` (a level of the unit tree, rankings.child_standings) in its shape."""
     return {
         "metric": standings.metric,
         "updated_at": isoformat(standings.updated_at),
-        "units": [unit_json(row) for row in standings.units],
+        "units": [unit_json(row) for row in (standings.units if units is None else units)],
     }
 
 
@@ -93,4 +94,5 @@ def ranking_rules(metric_label: str) -> list[str]:
         "应参与人数取单位编制人数；未填写编制人数时，取该单位已注册且启用的账号数。",
         "参与率 = 参与人数 ÷ 应参与人数（最高 100%）；平均分、及格率、满分人数均按参与者的最好成绩计算。",
         f"单位排名依据：{metric_label}；相同时依次比较参与率、平均分、单位名称。尚无人参与的单位列在最后，不排名次。",
+        "按层级查看时，上级单位的数字含其全部下级单位：应参与人数相加，参与者每人只计一次，平均分、及格率按其中每个人的成绩重新计算；已撤销的单位不列出，其人员仍计入上级单位。",
     ]

@@ -17,7 +17,7 @@ from .charts import band_labels
 from ..services.clock import now_utc
 from . import display  # noqa: F401  (the big-screen views register on bp too)
 from .blueprint import board_cache, bp, page_wait
-from .pages import MetricForm, board_quiz, chart_stamp, metric_label, render_settings, svg_response
+from .pages import MetricForm, board_level, board_quiz, chart_stamp, has_levels, metric_label, render_settings, svg_response
 from .exports import boards_workbook, summary_workbook
 from .presenters import board_users, ranking_rules
 
@@ -50,13 +50,18 @@ def index():
 @bp.get("/quizzes/<int:quiz_id>/")
 @roles_required()
 def units(quiz_id: int):
-    """The unit board: the signed-in user's unit highlighted, with the contest's charts."""
+    """The unit board: the signed-in user's unit highlighted, with the contest's charts.
+
+    ``?parent=<unit id>`` ranks that unit's children with their subtree figures (``top``: the
+    top-level units), with a breadcrumb; without it, the flat board of every unit."""
     quiz = board_quiz(quiz_id)
     entry = cached_units(board_cache(), quiz.id, now_utc(), page_wait())
     return render_template(
         "boards/units.html",
         quiz=quiz,
         standings=entry.value,
+        level=board_level(entry.value, request.args.get("parent")),
+        has_levels=has_levels(entry.value),
         summary=entry.value.summary,
         metric_label=metric_label(quiz),
         rules=ranking_rules(metric_label(quiz)),
@@ -123,6 +128,7 @@ def print_view(quiz_id: int):
         "boards/print.html",
         quiz=quiz,
         standings=unit_board,
+        level=board_level(unit_board, request.args.get("parent")),
         summary=unit_board.summary,
         users=(standings.users or [])[:top],
         total_users=len(standings.users or []),
@@ -161,7 +167,9 @@ def _workbook(quiz_id: int, sheets: str, name: str) -> Response:
     cache, now = board_cache(), now_utc()
     units = cached_units(cache, quiz.id, now).value
     if sheets == "boards":
-        data = boards_workbook(quiz.title, units, cached_users(cache, quiz.id, now).value, metric_label(quiz))
+        level = board_level(units, request.args.get("parent"))
+        data = boards_workbook(quiz.title, units, cached_users(cache, quiz.id, now).value, metric_label(quiz),
+                               level=level)
     else:
         data = summary_workbook(quiz.title, units, cached_trend(cache, quiz.id, now).value, metric_label(quiz))
     return attachment(data, f"{quiz.title}-{name}.xlsx", XLSX)
@@ -170,7 +178,7 @@ def _workbook(quiz_id: int, sheets: str, name: str) -> Response:
 @bp.get("/quizzes/<int:quiz_id>/export.xlsx")
 @roles_required(*STAFF_ROLES)
 def export(quiz_id: int):
-    """Both boards as .xlsx (单位排名, 个人排名, 排名规则)."""
+    """Both boards as .xlsx (单位排名, 个人排名, 排名规则); ``?parent=`` exports that level's units."""
     return _workbook(quiz_id, "boards", "排行榜")
 
 

@@ -7,8 +7,18 @@ from .base import UTCDateTime, utcnow
 from .campaigns import Campaign
 from .boards import RANKING_METRIC_LABELS, RANKING_METRICS, BoardVersion, DisplayLink
 from .import_mappings import ImportMapping
+from .learning import (
+    COURSE_FILE_KINDS,
+    COURSE_ITEM_KIND_LABELS,
+    COURSE_ITEM_KINDS,
+    Course,
+    CourseCompletion,
+    CourseFile,
+    CourseItem,
+    CourseProgress,
+)
 from .imports import IMPORT_KINDS, PendingImport
-from .questions import Category, Question, SupersededEdition
+from .questions import Category, Question, QuestionBankVersion, SupersededEdition
 from .quizzes import (
     MAX_TIME_LIMIT_SECONDS,
     REVIEW_POLICIES,
@@ -35,9 +45,11 @@ __all__ = [
     "MAX_TIME_LIMIT_SECONDS",
     "ATTEMPT_STATUSES", "FINAL_STATUSES", "REVIEW_POLICIES", "ROLES", "ROLE_LABELS",
     "SCORING_POLICIES", "UNIT_KINDS", "Answer", "ApiToken", "Attempt", "AttemptQuestion",
-    "Category", "Question", "SupersededEdition", "Quiz", "QuizRule", "Unit", "User", "UTCDateTime", "utcnow",
+    "Category", "Question", "QuestionBankVersion", "SupersededEdition", "Quiz", "QuizRule", "Unit", "User", "UTCDateTime", "utcnow",
     "AuditEntry", "Campaign", "IMPORT_KINDS", "ImportMapping", "PendingImport",
     "RANKING_METRICS", "RANKING_METRIC_LABELS", "BoardVersion", "DisplayLink",
     "ANSWER_SOURCES", "PRACTICE_MODES", "Certificate", "HarvestedAttempt", "LevelSeries", "NotebookEntry",
     "PracticeItem", "PracticeSession", "TrainingAnswer",
+    "COURSE_FILE_KINDS", "COURSE_ITEM_KINDS", "COURSE_ITEM_KIND_LABELS", "Course", "CourseCompletion", "CourseFile",
+    "CourseItem", "CourseProgress",
 ]

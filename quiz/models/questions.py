@@ -64,3 +64,16 @@ class SupersededEdition(db.Model):
     note: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuestionBankVersion(db.Model):
+    """One row, given a new random version by every flush that adds, changes or removes a question
+    or category: the draw's candidate pools are cached per process for the version they were read
+    at (quiz.services.quizzes.candidate_pools), so every worker sees a bank change at its next
+    start.  Random, not a counter: a restored backup or an emptied table never repeats a version
+    a process has cached."""
+
+    __tablename__ = "question_bank_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Integer, bindparam, case, func, or_, select, update
+from sqlalchemy import JSON, Integer, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ from .clock import campaign_day_start, seconds_until
 from .grading import QUESTION_TYPES, choice_problem, grade_answer
 from ..training.levels import ensure_level_unlocked
 from ..training.notebook import harvest_attempt
+from ..learning.services import credit_after_attempt
 from .quizzes import draw_question_ids
 
 
@@ -103,35 +104,39 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | No
         deadline_at=deadline,
         question_count=len(picks),
     )
+    frozen = []
     for position, (question_id, rule_points) in enumerate(picks):
         question = questions[question_id]
         order = list(range(len(question.options)))
         if quiz.shuffle_options and QUESTION_TYPES[question.type].shuffles_options:
             rng.shuffle(order)
-        attempt.questions.append(
-            AttemptQuestion(
-                question_id=question.id,
-                position=position,
-                points=rule_points if rule_points is not None else question.points,
-                type=question.type,
-                stem=question.stem,
-                options=list(question.options),
-                correct=list(question.correct),
-                option_order=order,
-                explanation=question.explanation,
-                source=question.source,
-            )
-        )
-    attempt.max_score = float(sum(item.points for item in attempt.questions))
+        frozen.append({
+            "question_id": question.id,
+            "position": position,
+            "points": rule_points if rule_points is not None else question.points,
+            "type": question.type,
+            "stem": question.stem,
+            "options": list(question.options),
+            "correct": list(question.correct),
+            "option_order": order,
+            "explanation": question.explanation,
+            "source": question.source,
+            "is_marked": False,
+        })
+    attempt.max_score = float(sum(row["points"] for row in frozen))
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
+            db.session.flush()  # the attempt's id, for its questions
     except IntegrityError:
         # Another request opened an attempt for this user and quiz at the same moment.
         existing = in_progress_attempt(user, quiz)
         if existing is None:
             raise
         return existing, False
+    # The paper frozen in one multi-row INSERT (an ORM bulk insert: no per-row RETURNING);
+    # ``attempt.questions`` loads them when first read.
+    db.session.execute(insert(AttemptQuestion), [{**row, "attempt_id": attempt.id} for row in frozen])
     return attempt, True
 
 
@@ -152,7 +157,9 @@ def seconds_left(attempt: Attempt, now: datetime) -> int:
 def _choice_count_allowed(choice_count):
     """SQL: no more options chosen than the question's type allows (grading.QUESTION_TYPES)."""
     limits = {qtype.name: qtype.max_choices for qtype in QUESTION_TYPES.values() if qtype.max_choices is not None}
-    return or_(AttemptQuestion.type.not_in(list(limits)), choice_count <= case(limits, value=AttemptQuestion.type))
+    # a type without a limit compares the count with itself (no IN list: it would be expanded
+    # into the SQL on every execution instead of once when the statement is compiled)
+    return choice_count <= case(limits, value=AttemptQuestion.type, else_=choice_count)
 
 
 def _checked_answer_upsert(dialect_name: str):
@@ -205,7 +212,9 @@ def save_answer(attempt_id: int, user_id: int, question_id: int, selected: list[
     params = {"attempt_id": attempt_id, "user_id": user_id, "question_id": question_id}
     if len(chosen) == len(selected) and (not chosen or chosen[0] >= 0):
         upsert = _ANSWER_UPSERTS[db.session.get_bind().dialect.name]
-        deadline = db.session.execute(upsert, {
+        # Core execution on the session's connection (same transaction): a plain statement needs
+        # none of the ORM's per-execution work
+        deadline = db.session.connection().execute(upsert, {
             **params, "selected": chosen, "saved_at": now,
             "highest_choice": chosen[-1] if chosen else -1, "choice_count": len(chosen)}).scalar()
         if deadline is not None:
@@ -270,6 +279,8 @@ def _finalize(attempt: Attempt, status: str, finalized_at: datetime) -> None:
     mark_board_changed(attempt.quiz_id, finalized_at)  # boards: a new version, so cached boards refresh
     # training: wrong answers into the notebook, answers into the mastery log (when review is allowed)
     harvest_attempt(attempt, finalized_at)
+    # learning: a passed attempt may complete a course that links this quiz (学时)
+    credit_after_attempt(attempt, finalized_at)
 
 
 def _lock_for_finalize(attempt: Attempt) -> Attempt:

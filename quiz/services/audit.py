@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -36,15 +36,32 @@ ACTION_LABELS = {
     "user.reset_password": "重置密码",
     "user.sign_out_everywhere": "退出所有设备",
     "user.import": "批量导入用户",
+    "campaign.create": "新建活动",
+    "campaign.update": "修改活动",
+    "campaign.copy": "从上一年复制活动",
+    "series.update": "修改闯关",
+    "course.create": "新建课程",
+    "course.update": "修改课程",
+    "course.publish": "发布课程",
+    "course.unpublish": "取消发布课程",
+    "course.item_add": "添加学习内容",
+    "course.item_update": "修改学习内容",
+    "course.item_remove": "删除学习内容",
+    "course.item_move": "调整学习内容顺序",
+    "course.file_upload": "上传课程文件",
+    "course.credit": "记入学时",
 }
 
-TARGET_LABELS = {"question": "题目", "import_mapping": "导入列映射", "edition": "被替代版本", "category": "分类", "quiz": "测验", "unit": "单位", "user": "用户"}
+TARGET_LABELS = {"question": "题目", "import_mapping": "导入列映射", "edition": "被替代版本", "category": "分类", "quiz": "测验", "unit": "单位", "user": "用户",
+                 "campaign": "活动", "series": "闯关", "course": "课程"}
 
 
 def _plain(value: Any) -> Any:
-    """Make a value JSON-friendly (datetimes as ISO text, tuples as lists)."""
+    """Make a value JSON-friendly (datetimes and dates as ISO text, tuples as lists)."""
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
     if isinstance(value, dict):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -11,7 +11,10 @@ from question_bank import load_builtin_bank
 from ..extensions import db
 from ..models import Category
 from . import accounts, quizzes
+from ..campaigns import services as campaigns
 from ..training import levels
+from ..learning.demo import seed_demo_course
+from .clock import CAMPAIGN_TZ
 from .questions import import_question_records
 
 DEMO_PASSWORD = "Lantern-Ridge-58"  # passes the password policy (quiz/services/passwords.py)
@@ -69,7 +72,7 @@ def seed_demo(now: datetime, *, hash_method: str) -> list[tuple[str, str, str]]:
         shuffle_options=True,
         review_policy="immediate",
     )
-    quizzes.create_quiz(contest, [
+    contest_quiz = quizzes.create_quiz(contest, [
         quizzes.RuleSpec(count=10, type="single", points=4),
         quizzes.RuleSpec(count=6, type="multiple", points=5),
         quizzes.RuleSpec(count=10, type="true_false", points=3),
@@ -83,10 +86,28 @@ def seed_demo(now: datetime, *, hash_method: str) -> list[tuple[str, str, str]]:
         pass_score=60,
         multiple_choice_scoring="partial",
     )
-    quizzes.create_quiz(fire_quiz, [
+    fire_contest = quizzes.create_quiz(fire_quiz, [
         quizzes.RuleSpec(count=6, category_id=fire.id, type="single", points=10),
         quizzes.RuleSpec(count=4, category_id=fire.id, type="multiple", points=10),
     ], trainer, now)
     category_ids = dict(db.session.execute(select(Category.name, Category.id)).all())
-    levels.seed_demo_series(trainer, category_ids, now)
+    series = levels.seed_demo_series(trainer, category_ids, now)
+    seed_demo_campaigns(trainer, [contest_quiz, fire_contest], series, now)
+    seed_demo_course(trainer, fire_contest, now)
     return logins
+
+
+def seed_demo_campaigns(trainer, demo_quizzes, series, now: datetime) -> None:
+    """Last year's campaign (no quizzes left in the demo) and this year's, around ``now``, holding the demo quizzes."""
+    year = now.astimezone(CAMPAIGN_TZ).year
+    campaigns.create_campaign(campaigns.CampaignFields(
+        f"{year - 1}年“安全生产月”活动", year - 1, "落实安全责任，推动安全发展",
+        date(year - 1, 6, 1), date(year - 1, 6, 30)), trainer, now)
+    today = now.astimezone(CAMPAIGN_TZ).date()
+    current = campaigns.create_campaign(campaigns.CampaignFields(
+        f"{year}年“安全生产月”活动", year, "人人讲安全、个个会应急", max(today - timedelta(days=1), date(year, 1, 1)),
+        today + timedelta(days=30)),
+        trainer, now)
+    for quiz in demo_quizzes:
+        campaigns.assign_quiz(quiz, current, trainer, now)
+    campaigns.assign_series(series, current, trainer, now)

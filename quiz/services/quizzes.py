@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from question_bank import QUESTION_TYPES
 
@@ -19,6 +22,7 @@ from ..models import (
     SCORING_POLICIES,
     Category,
     Question,
+    QuestionBankVersion,
     Quiz,
     QuizRule,
     User,
@@ -67,7 +71,55 @@ def _rule_filter(rule):
 
 
 def candidate_ids(rule) -> list[int]:
+    """The ids a rule may draw from, read from the database now (the trainer's rule check)."""
     return list(db.session.scalars(select(Question.id).where(*_rule_filter(rule)).order_by(Question.id)))
+
+
+#: Candidate pools of this process for one bank version: {rule key: ids}.  A start reads the
+#: version (one primary-key lookup) instead of one query per rule; any flush that writes a
+#: question or category bumps the version (bump_bank_version), so no pool outlives a change.
+_POOLS: dict[str, dict[tuple, tuple[int, ...]]] = {}
+_POOL_RULE_FIELDS = ("question_id", "category_id", "type", "difficulty")
+_BANK_CHANGED = "quiz.bank_changed"
+
+
+def bank_version() -> str:
+    """The question bank's version as this transaction sees it ("" before the first change)."""
+    return db.session.scalar(select(QuestionBankVersion.version).where(QuestionBankVersion.id == 1)) or ""
+
+
+def candidate_pools(rules) -> list[tuple[int, ...]]:
+    """The draw's candidate ids per rule, cached per process for the bank version they were read at."""
+    if db.session.info.get(_BANK_CHANGED):  # this transaction's own changes are not everyone's yet
+        return [tuple(candidate_ids(rule)) for rule in rules]
+    version = bank_version()
+    pools = _POOLS.get(version)
+    if pools is None:
+        _POOLS.clear()  # older versions can never be asked for again
+        pools = _POOLS[version] = {}
+    result = []
+    for rule in rules:
+        key = tuple(getattr(rule, name) for name in _POOL_RULE_FIELDS)
+        if key not in pools:
+            pools[key] = tuple(candidate_ids(rule))
+        result.append(pools[key])
+    return result
+
+
+@event.listens_for(db.session, "after_flush")
+def bump_bank_version(session, _flush_context) -> None:
+    """A flush that adds, changes or deletes a question or category bumps the bank's version in
+    the same transaction: the cached candidate pools of every worker are then stale."""
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if not any(isinstance(obj, (Question, Category)) and (obj not in session.dirty or session.is_modified(obj))
+               for obj in touched):
+        return
+    session.info[_BANK_CHANGED] = True
+    connection = session.connection()
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(QuestionBankVersion).values(id=1, version=uuid.uuid4().hex)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=["id"], set_={"version": statement.excluded.version}))
 
 
 def draw_question_ids(rules, rng: random.Random) -> list[tuple[int, int | None]]:
@@ -76,7 +128,7 @@ def draw_question_ids(rules, rng: random.Random) -> list[tuple[int, int | None]]
     Rules with the fewest candidates draw first so that a broad rule ("any 10") does not
     use up the few questions a narrow rule ("消防安全 多选 3") needs.
     """
-    candidates = [candidate_ids(rule) for rule in rules]
+    candidates = candidate_pools(rules)
     order = sorted(range(len(rules)), key=lambda i: len(candidates[i]))
     taken: set[int] = set()
     picked: dict[int, list[int]] = {}
@@ -337,3 +389,9 @@ def published_quizzes() -> list[Quiz]:
             .order_by(Quiz.opens_at.desc(), Quiz.id.desc())
         )
     )
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_bank_change(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_BANK_CHANGED, None)

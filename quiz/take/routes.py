@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..auth_setup import roles_required
+from ..campaigns.services import current_campaign
 from ..database import atomic, write_block
 from ..errors import DomainError
 from ..forms import ActionForm
@@ -38,7 +39,8 @@ def home():
         status, used = attempts.quiz_status(current_user, quiz, now)
         rows.append({"quiz": quiz, "status": status, "used": used, "max_score": quiz_max_score(quiz)})
     recent = attempts.user_attempts(current_user)[:5]
-    return render_template("take/home.html", rows=rows, recent=recent, training=overview(current_user))
+    return render_template("take/home.html", rows=rows, recent=recent, training=overview(current_user),
+                           campaign=current_campaign(now))
 
 
 @bp.get("/quizzes/<int:quiz_id>")

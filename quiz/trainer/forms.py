@@ -44,6 +44,7 @@ from ..forms import ActionForm, BaseForm, ChineseMeta  # noqa: F401  (ActionForm
 from ..services.clock import TIME_RANGE_MESSAGE, supported_time
 from ..services.grading import TYPE_LABELS
 from ..services.quiz_display import DISPLAY_MODE_LABELS  # contest UI: the attempt page's default layout
+from ..campaigns.forms import campaign_select
 
 TYPE_CHOICES = TYPE_LABELS
 DIFFICULTY_CHOICES = {1: "1 易", 2: "2 中", 3: "3 难"}
@@ -247,6 +248,7 @@ class QuizForm(BaseForm):
     review_policy = SelectField("答案解析", choices=REVIEW_CHOICES, default="immediate")
     multiple_choice_scoring = SelectField("多选题计分", choices=SCORING_CHOICES, default="all_or_nothing")
     display_mode = SelectField("答题页面（职工可自行切换）", choices=DISPLAY_MODE_LABELS, default="list")
+    campaign_id = campaign_select()
     shuffle_questions = BooleanField("题目乱序", default=True)
     shuffle_options = BooleanField("选项乱序")
     fixed_questions = TextAreaField("固定题目编号（按出题顺序，用逗号或换行分隔）",

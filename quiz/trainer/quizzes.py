@@ -9,6 +9,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth_setup import roles_required
+from ..campaigns import services as campaigns
 from ..database import atomic
 from ..errors import DomainError
 from ..extensions import db
@@ -45,6 +46,7 @@ def _prepare(form: QuizForm) -> None:
     categories = [(0, "全部分类"), *category_choices()]
     for entry in form.rules:
         entry.form.category_id.choices = categories
+    form.campaign_id.choices = campaigns.campaign_choices()
 
 
 def _fill_from_quiz(form: QuizForm, quiz: Quiz) -> None:
@@ -61,6 +63,7 @@ def _fill_from_quiz(form: QuizForm, quiz: Quiz) -> None:
     form.shuffle_questions.data = quiz.shuffle_questions
     form.shuffle_options.data = quiz.shuffle_options
     form.display_mode.data = quiz.display_mode
+    form.campaign_id.data = quiz.campaign_id or 0
     pinned = [rule for rule in quiz.rules if rule.question_id is not None]
     form.fixed_questions.data = ", ".join(str(rule.question_id) for rule in pinned)
     pinned_points = {rule.points for rule in pinned}
@@ -190,11 +193,14 @@ def _save(form: QuizForm, quiz: Quiz | None):
             if quiz is None:
                 quiz = quiz_service.create_quiz(settings, specs, current_user, now_utc(), is_published=False)
                 quiz_display.set_display_mode(quiz, form.display_mode.data, current_user, now_utc())
+                campaigns.assign_quiz_id(form.campaign_id.data, quiz, current_user, now_utc())
                 message = "已保存测验（未发布）。检查无误后请点击“发布”。"
             else:
                 changes = quiz_builder.update_quiz(quiz, settings, specs, current_user, now_utc())
                 if quiz_display.set_display_mode(quiz, form.display_mode.data, current_user, now_utc()):
                     changes = changes or {"display_mode": True}
+                if campaigns.assign_quiz_id(form.campaign_id.data, quiz, current_user, now_utc()):
+                    changes = changes or {"campaign_id": True}
                 message = "已保存修改" if changes else "没有需要保存的修改"
     except DomainError as error:
         general: list[str] = []

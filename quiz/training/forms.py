@@ -20,6 +20,7 @@ from wtforms.validators import (
 
 from question_bank import QUESTION_TYPES
 
+from ..campaigns.forms import campaign_select
 from ..params import database_id
 from ..forms import ActionForm, BaseForm  # noqa: F401  (ActionForm: for the training views)
 from .practice import PRACTICE_SIZES
@@ -40,6 +41,7 @@ class NotebookPracticeForm(BaseForm):
 class SeriesForm(BaseForm):
     title = StringField("闯关名称", validators=[DataRequired("请输入名称"), Length(1, 200)])
     description = TextAreaField("说明", validators=[Optional(), Length(max=5000)])
+    campaign_id = campaign_select()
     submit = SubmitField("保存")
 
 

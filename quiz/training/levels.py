@@ -28,6 +28,7 @@ from ..extensions import db
 from ..models import MAX_TIME_LIMIT_SECONDS, Attempt, best_attempt, LevelSeries, Quiz, Unit, User
 from ..services import quizzes
 from ..services.quizzes import RuleSpec
+from ..trainer.quiz_builder import create_new_version
 
 #: (minimum score share, stars) for a passed level, best first
 STAR_THRESHOLDS = ((0.9, 3), (0.75, 2), (0.0, 1))
@@ -65,6 +66,17 @@ def create_series(title: str, description: str, created_by: User | None) -> Leve
     db.session.add(series)
     db.session.flush()
     return series
+
+
+def copy_series(series: LevelSeries, created_by: User, now: datetime, *, title: str | None = None) -> LevelSeries:
+    """An unpublished copy of a series (a draft for a new campaign): each level copied by the quiz
+    builder's new-version operation, in order, with the same rules and pass score."""
+    copy = create_series(title or series.title, series.description, created_by)
+    for level in series_levels(series):
+        level_copy = create_new_version(level, created_by, now)
+        level_copy.kind, level_copy.series_id, level_copy.position = "level", copy.id, level.position
+    db.session.flush()
+    return copy
 
 
 def get_series(series_id: int, *, include_unpublished: bool = False) -> LevelSeries:

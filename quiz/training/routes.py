@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user
 
 from ..auth_setup import roles_required
+from ..campaigns import services as campaigns
 from ..params import id_arg
 from ..proxies import absolute_url
 from ..database import atomic, write_block
@@ -256,10 +257,12 @@ def series_units(series_id: int):
 @roles_required(*STAFF_ROLES)
 def manage():
     form = SeriesForm()
+    form.campaign_id.choices = campaigns.campaign_choices()
     if form.validate_on_submit():
         try:
             with atomic():
                 series = levels.create_series(form.title.data, form.description.data or "", current_user)
+                campaigns.assign_series_id(form.campaign_id.data, series, current_user, now_utc())
         except DomainError as error:
             _flash_error(error)
         else:
@@ -280,9 +283,13 @@ def _level_form() -> LevelForm:
 def manage_series(series_id: int):
     series = levels.get_series(series_id, include_unpublished=True)
     form = SeriesForm(obj=series) if request.method == "GET" else SeriesForm()
+    form.campaign_id.choices = campaigns.campaign_choices()
+    if request.method == "GET":
+        form.campaign_id.data = series.campaign_id or 0
     if form.validate_on_submit():
         series.title = form.title.data.strip()
         series.description = form.description.data or ""
+        campaigns.assign_series_id(form.campaign_id.data, series, current_user, now_utc())
         flash("已保存。", "success")
         return redirect(url_for("training.manage_series", series_id=series.id))
     return render_template(

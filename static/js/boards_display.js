@@ -80,6 +80,26 @@
     document.getElementById("users-empty").hidden = data.users.length > 0;
   }
 
+  // The campaign slide (only when the quiz belongs to a campaign): its top units.
+  function renderCampaign() {
+    var campaign = data.campaign;
+    if (!campaign) { return; }
+    setText(document.getElementById("campaign-title"), campaign.title);
+    var tbody = document.querySelector("#campaign-table tbody");
+    var units = campaign.units.slice(0, UNITS_PER_PAGE);
+    ensureRows(tbody, units.length, 5);
+    units.forEach(function (unit, index) {
+      var cells = tbody.rows[index].cells;
+      var badge = cells[0].firstElementChild || cells[0].appendChild(document.createElement("span"));
+      if (badge.className !== rankClass(unit.rank)) { badge.className = rankClass(unit.rank); }
+      setText(badge, unit.rank ? String(unit.rank) : "—");
+      setText(cells[1], unit.unit);
+      setText(cells[2], unit.participants + "/" + unit.headcount);
+      setText(cells[3], pct(unit.participation_rate));
+      setText(cells[4], unit.average_score === null ? "-" : unit.average_score.toFixed(1) + "%");
+    });
+  }
+
   function swapImage(id, url) {
     var img = document.getElementById(id);
     if (!img || img.getAttribute("src") === url) { return; }
@@ -102,6 +122,7 @@
     swapImage("chart-participation", data.charts.participation);
     swapImage("chart-daily", data.charts.daily);
     renderUsers();
+    renderCampaign();
   }
 
   function buildSlides() {
@@ -110,6 +131,7 @@
     for (var page = 0; page < pages; page++) { list.push({ kind: "units", page: page }); }
     list.push({ kind: "users" });
     list.push({ kind: "charts" });
+    if (data.campaign) { list.push({ kind: "campaign" }); }
     return list;
   }
 

@@ -49,7 +49,8 @@ def page(context, live_url):
 
     def guard(route):
         url = route.request.url
-        if url.startswith(live_url) or url.startswith("data:") or url.startswith("blob:"):
+        # chrome:// and chrome-extension:// are the browser's own (its PDF viewer), never the network
+        if url.startswith((live_url, "data:", "blob:", "chrome://", "chrome-extension://")):
             return route.continue_()
         outside.append(url)
         return route.abort()

@@ -238,6 +238,18 @@ def trainer_flow(walk: Walk, demo, tmp_path) -> None:
     walk.visit("/training/levels", "levels-trainer")
     walk.visit(f"/training/levels/{demo['series_id']}", "level-map-trainer")
     walk.visit(f"/training/levels/{demo['series_id']}/units", "series-units")
+    walk.visit("/campaigns/", "campaigns")
+    page.locator("#campaign-list a").first.click()
+    page.wait_for_load_state()
+    walk.check("campaign-detail")
+    campaign_path = page.url.replace(walk.base, "")
+    walk.visit(campaign_path + "/board", "campaign-board")
+    walk.visit(campaign_path + "/summary", "campaign-summary")
+    walk.visit("/campaigns/new", "campaign-new")
+    page.locator("#title").fill("")
+    page.locator("#campaign-save").click()
+    page.wait_for_load_state()
+    walk.check("campaign-new-errors")
 
 
 def admin_flow(walk: Walk, demo, tmp_path) -> None:

@@ -1,0 +1,96 @@
+"""The draw's candidate pools are cached per bank version: one lookup per start, never a stale pool."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import event
+
+from quiz.extensions import db
+from quiz.models import Question
+from quiz.services import attempts, quizzes
+from quiz.services.quizzes import RuleSpec
+
+from helpers import T0
+
+
+def _start(build, quiz, seed=1):
+    attempt, _ = attempts.start_attempt(build.user(), quiz, T0, random.Random(seed))
+    db.session.commit()
+    return {item.question_id for item in attempt.questions}
+
+
+class StatementLog:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self._log)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(db.engine, "before_cursor_execute", self._log)
+
+    def _log(self, _conn, _cursor, statement, *_args):
+        self.statements.append(statement)
+
+    def count(self, fragment: str) -> int:
+        return sum(fragment in statement for statement in self.statements)
+
+
+def test_a_second_start_reads_no_candidate_pool(build):
+    build.questions(4, type="single")
+    build.questions(3, type="multiple")
+    quiz = build.quiz([RuleSpec(count=2, type="single"), RuleSpec(count=2, type="multiple")])
+    _start(build, quiz)
+    user = build.user()
+    with StatementLog() as log:
+        attempts.start_attempt(user, quiz, T0, random.Random(2))
+        db.session.commit()
+    pool_queries = [s for s in log.statements if s.lstrip().startswith("SELECT question.id \n")]
+    assert pool_queries == []
+    assert log.count("question_bank_version") == 1
+
+
+def test_a_changed_bank_is_drawn_at_the_next_start(build):
+    questions = build.questions(2, type="single")
+    quiz = build.quiz([RuleSpec(count=2, type="single")])
+    assert _start(build, quiz) == {q.id for q in questions}
+    version = quizzes.bank_version()
+    retired = db.session.get(Question, questions[0].id)
+    retired.is_active = False
+    db.session.commit()
+    assert quizzes.bank_version() != version
+    added = build.question(type="single")
+    assert _start(build, quiz) == {questions[1].id, added.id}
+    moved = db.session.get(Question, questions[1].id)
+    moved.type = "multiple"
+    moved.correct = [0, 1]
+    db.session.commit()
+    build.question(type="single")
+    assert questions[1].id not in _start(build, quiz)
+
+
+def test_a_flush_that_writes_no_question_keeps_the_version(build):
+    build.questions(2, type="single")
+    version = quizzes.bank_version()
+    build.user()
+    unchanged = db.session.scalar(db.select(Question))
+    unchanged.stem = unchanged.stem  # no change
+    db.session.commit()
+    assert quizzes.bank_version() == version != ""
+
+
+def test_a_transaction_that_changed_the_bank_draws_from_the_database(build):
+    build.questions(2, type="single")
+    rule = RuleSpec(count=1, type="single")
+    cached = quizzes.candidate_pools([rule])[0]
+    db.session.commit()
+    extra = Question(**{c: getattr(db.session.scalar(db.select(Question)), c)
+                        for c in ("category_id", "type", "stem", "stem_key", "options", "correct", "difficulty")})
+    extra.stem_key += "x"
+    db.session.add(extra)
+    db.session.flush()
+    assert quizzes.candidate_pools([rule])[0] == (*cached, extra.id)
+    db.session.rollback()
+    assert quizzes.candidate_pools([rule])[0] == cached  # the rolled-back question was never cached
