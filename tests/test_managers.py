@@ -80,7 +80,7 @@ def test_unknown_quiz_or_unit_is_404_and_no_target_asks_for_one(client, web_logi
     web_login(org.bureau_manager)
     assert client.get("/org/non-participants?target=quiz:999").status_code == 404
     assert client.get("/org/non-participants?unit_id=999").status_code == 404
-    assert "请选择测验或闯关" in client.get("/org/non-participants?target=junk").data.decode()
+    assert "请选择测验、闯关或课程" in client.get("/org/non-participants?target=junk").data.decode()
     assert client.get("/org/non-participants.xlsx").status_code == 400
 
 
