@@ -12,7 +12,7 @@ from quiz.extensions import db
 from quiz.models import AuditEntry, User
 from quiz.services import attempts
 
-from helpers import PASSWORD, T0, minutes, xlsx_file
+from helpers import T0, minutes, xlsx_file
 from org_helpers import build_org_tree
 
 
@@ -80,7 +80,7 @@ def test_unknown_quiz_or_unit_is_404_and_no_target_asks_for_one(client, web_logi
     web_login(org.bureau_manager)
     assert client.get("/org/non-participants?target=quiz:999").status_code == 404
     assert client.get("/org/non-participants?unit_id=999").status_code == 404
-    assert "请选择测验或闯关" in client.get("/org/non-participants?target=junk").data.decode()
+    assert "请选择测验、闯关或课程" in client.get("/org/non-participants?target=junk").data.decode()
     assert client.get("/org/non-participants.xlsx").status_code == 400
 
 
@@ -193,10 +193,6 @@ def test_the_nav_shows_managers_their_entry(client, web_login, org):
 
 
 # ---------------------------------------------------------------- API
-
-
-def _api_get(api, user, url):
-    return api(user).get(url)
 
 
 def test_api_non_participants_for_a_manager_of_the_subtree(api, org, quiz):

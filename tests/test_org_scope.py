@@ -10,6 +10,9 @@ import openpyxl
 import pytest
 
 from quiz.extensions import db
+from quiz.learning import services as learning
+from quiz.learning.services import CourseFields, ItemFields
+from quiz.models import CourseCompletion, CourseProgress
 from quiz.org import participation, scope
 from quiz.org.tree import load_tree
 from quiz.services import attempts
@@ -129,7 +132,8 @@ def test_unit_counts_roll_up_each_child_subtree(org, build):
     _finish(org.team_worker, quiz, T0)
     counts = {row.name: row for row in participation.unit_counts(
         participation.quiz_target(quiz.id, include_unpublished=False), org.district.id, load_tree())}
-    assert set(counts) == {"文旅局", "应急局"}
+    assert set(counts) == {"文旅局", "应急局", "文旅区（本级）"}
+    assert counts["文旅区（本级）"].people == 1 and counts["文旅区（本级）"].managers == ["区管理员"]
     bureau = counts["文旅局"]
     assert (bureau.people, bureau.not_started, bureau.unfinished, bureau.finished) == (3, 2, 0, 1)
     assert bureau.managers == ["局管理员"] and bureau.has_children
@@ -171,3 +175,25 @@ def test_the_zip_has_one_list_per_managed_unit(org, build):
     sheet = openpyxl.load_workbook(io.BytesIO(zipfile.ZipFile(io.BytesIO(data)).read(
         next(n for n in names if "应急局" in n)))).active
     assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ["yj_manager", "yj_worker"]
+
+
+def test_a_course_counts_its_audience_and_finishes_with_its_credit(org, build):
+    trainer = build.user("kc_trainer", role="trainer")
+    course = learning.create_course(CourseFields("消防安全微课堂", "消防安全", 0.5, "", None, [org.bureau.id], [],
+                                                 None, None), trainer, T0)
+    learning.add_item(course, ItemFields("article", "图文", body="正文", case_events="", required_seconds=60), None,
+                      trainer, T0)
+    learning.set_published(course, True, trainer, T0)
+    db.session.flush()
+    db.session.add(CourseProgress(user_id=org.team_worker.id, item_id=course.items[0].id, started_at=T0))
+    db.session.add(CourseCompletion(user_id=org.section_worker.id, course_id=course.id, completed_at=T0, hours=0.5,
+                                    year=2026, course_title=course.title))
+    db.session.commit()
+    target = participation.course_target(course.id, include_unpublished=False)
+    assert target.label == "课程：消防安全微课堂"
+    rows = participation.non_participants(target, org.district.id, load_tree())
+    # the district's and the sibling's people are outside the course's audience (the bureau's subtree)
+    assert {(row.user.username, row.state) for row in rows} == {
+        ("ju_manager", participation.NOT_STARTED), ("banzu_worker", participation.UNFINISHED)}
+    counts = {row.name: row for row in participation.unit_counts(target, org.district.id, load_tree())}
+    assert counts["应急局"].people == 0 and counts["文旅局"].finished == 1

@@ -58,5 +58,5 @@ class TargetForm(Form):
     class Meta(ChineseMeta):
         csrf = False
 
-    target = SelectField("测验或闯关", validate_choice=False)
+    target = SelectField("测验、闯关或课程", validate_choice=False)
     unit_id = SelectField("单位（含下级单位）", coerce=database_id, default=0, validate_choice=False)

@@ -1,9 +1,10 @@
 """Who has taken part: the 未参与名单 of a subtree and the per-unit counts of the reminder page.
 
-A *target* is a contest quiz or a 闯关 series (courses, when they exist, join here).  The
-finishing rule: a quiz is finished with a finalized attempt (submitted or expired); a series
-with every level passed.  Started means any attempt at all.  The people counted are the
-enabled accounts of the units asked for.  Nothing here writes.
+A *target* is a contest quiz, a 闯关 series or a course (学习资料).  The finishing rule: a quiz
+is finished with a finalized attempt (submitted or expired); a series with every level
+passed; a course with its 学时 credited (a CourseCompletion).  Started means any attempt (for
+a course: any studied item).  The people counted are the enabled accounts of the units asked
+for (for a course: those of its audience, quiz.learning.services.in_audience).  Nothing here writes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from sqlalchemy import distinct, func, select
 from ..downloads import safe_filename
 from ..errors import NotFound
 from ..extensions import db
+from ..learning.services import in_audience
 from ..models import Attempt, LevelSeries, Quiz, User
+from ..models.learning import Course, CourseCompletion, CourseItem, CourseProgress
 from ..models.attempts import FINAL_STATUSES
 from ..services.exports import table_to_xlsx
 from .tree import UnitTree
@@ -31,14 +34,23 @@ EXPORT_HEADERS = ["用户名", "姓名", "单位", "联系电话", "状态"]
 class Target:
     """What people should finish: a quiz, or a series (its level quizzes)."""
 
-    kind: str  # "quiz" | "series"
+    kind: str  # "quiz" | "series" | "course"
     id: int
     title: str
-    quiz_ids: tuple[int, ...]
+    quiz_ids: tuple[int, ...] = ()
+    #: a course target: the course, whose audience alone is counted
+    course: Course | None = None
 
     @property
     def label(self) -> str:
-        return f"{'测验' if self.kind == 'quiz' else '闯关'}：{self.title}"
+        return f"{KIND_LABELS[self.kind]}：{self.title}"
+
+    def concerns(self, user: User, tree: UnitTree) -> bool:
+        """Whether the user is expected to finish it: everyone for quizzes and series, a course's audience."""
+        return self.course is None or in_audience(self.course, user, tree)
+
+
+KIND_LABELS = {"quiz": "测验", "series": "闯关", "course": "课程"}
 
 
 def quiz_target(quiz_id: int, *, include_unpublished: bool) -> Target:
@@ -57,23 +69,51 @@ def series_target(series_id: int, *, include_unpublished: bool) -> Target:
     return Target("series", series.id, series.title, tuple(level.id for level in series.levels))
 
 
+def course_target(course_id: int, *, include_unpublished: bool) -> Target:
+    """A course as a target: finished when its 学时 are credited; only its audience is counted."""
+    course = db.session.get(Course, course_id)
+    if course is None or (not course.is_published and not include_unpublished):
+        raise NotFound("课程不存在", code="course_not_found")
+    return Target("course", course.id, course.title, course=course)
+
+
+TARGET_LOADERS = {"quiz": quiz_target, "series": series_target, "course": course_target}
+
+
 def target_choices(*, include_unpublished: bool) -> list[tuple[str, str]]:
-    """(value "quiz:ID" / "series:ID", label) of every target a page may offer, newest first."""
+    """(value "quiz:ID" / "series:ID" / "course:ID", label) of every target a page may offer, newest first."""
     quizzes = select(Quiz).where(Quiz.kind == "contest").order_by(Quiz.id.desc())
     series = select(LevelSeries).order_by(LevelSeries.id.desc())
+    courses = select(Course).order_by(Course.id.desc())
     if not include_unpublished:
         quizzes, series = quizzes.where(Quiz.is_published.is_(True)), series.where(LevelSeries.is_published.is_(True))
+        courses = courses.where(Course.is_published.is_(True))
     return ([(f"quiz:{quiz.id}", f"测验：{quiz.title}") for quiz in db.session.scalars(quizzes)]
-            + [(f"series:{item.id}", f"闯关：{item.title}") for item in db.session.scalars(series)])
+            + [(f"series:{item.id}", f"闯关：{item.title}") for item in db.session.scalars(series)]
+            + [(f"course:{item.id}", f"课程：{item.title}") for item in db.session.scalars(courses)])
+
+
+def _course_states(course_id: int, chunk: list[int], states: dict[int, str]) -> None:
+    started = select(CourseProgress.user_id).distinct().join(CourseItem, CourseItem.id == CourseProgress.item_id).where(
+        CourseItem.course_id == course_id, CourseProgress.user_id.in_(chunk))
+    for user_id in db.session.scalars(started):
+        states[user_id] = UNFINISHED
+    done = select(CourseCompletion.user_id).where(CourseCompletion.course_id == course_id,
+                                                  CourseCompletion.user_id.in_(chunk))
+    for user_id in db.session.scalars(done):
+        states[user_id] = FINISHED
 
 
 def user_states(target: Target, user_ids: list[int]) -> dict[int, str]:
     """The finishing rule: each given user's state for the target (NOT_STARTED when absent)."""
     states = dict.fromkeys(user_ids, NOT_STARTED)
-    if not target.quiz_ids or not user_ids:
+    if not user_ids or (target.kind != "course" and not target.quiz_ids):
         return states
     for start in range(0, len(user_ids), 5000):
         chunk = user_ids[start:start + 5000]
+        if target.kind == "course":
+            _course_states(target.id, chunk, states)
+            continue
         started = db.session.scalars(select(Attempt.user_id).distinct().where(
             Attempt.quiz_id.in_(target.quiz_ids), Attempt.user_id.in_(chunk)))
         for user_id in started:
@@ -114,7 +154,7 @@ class NonParticipant:
 
 def non_participants(target: Target, unit_id: int, tree: UnitTree) -> list[NonParticipant]:
     """The 未参与名单: everyone in the subtree of ``unit_id`` who has not finished the target."""
-    people = _people(tree.subtree_ids(unit_id))
+    people = [user for user in _people(tree.subtree_ids(unit_id)) if target.concerns(user, tree)]
     states = user_states(target, [user.id for user in people])
     rows = [NonParticipant(user, states[user.id], tree.path(user.unit_id)) for user in people
             if states[user.id] != FINISHED]
@@ -140,6 +180,8 @@ class UnitCount:
     name: str
     path: str
     has_children: bool
+    #: the parent's own people (not in any child), listed as "（本级）"
+    is_own_level: bool = False
     people: int = 0
     not_started: int = 0
     unfinished: int = 0
@@ -152,16 +194,21 @@ class UnitCount:
 
 def unit_counts(target: Target, parent_id: int | None, tree: UnitTree) -> list[UnitCount]:
     """For each child of ``parent_id`` (None: the top-level units): people, not started and unfinished
-    over its whole subtree, and its managers; most not started first."""
+    over its whole subtree, and its managers; most not started first.  The parent's own people
+    come last as a row of their own, so every person is counted once."""
     children = tree.child_ids(parent_id)
     owner: dict[int, int] = {}
     for child in children:
         for unit_id in tree.subtree_ids(child):
             owner[unit_id] = child
-    people = _people(owner)
-    states = user_states(target, [user.id for user in people])
     rows = {child: UnitCount(child, tree.units[child].name, tree.path(child), bool(tree.child_ids(child)))
             for child in children}
+    if parent_id is not None:
+        owner[parent_id] = parent_id
+        rows[parent_id] = UnitCount(parent_id, f"{tree.units[parent_id].name}（本级）", tree.path(parent_id), False,
+                                    is_own_level=True)
+    people = [user for user in _people(owner) if target.concerns(user, tree)]
+    states = user_states(target, [user.id for user in people])
     for user in people:
         row = rows[owner[user.unit_id]]
         row.people += 1
@@ -169,7 +216,7 @@ def unit_counts(target: Target, parent_id: int | None, tree: UnitTree) -> list[U
         row.unfinished += states[user.id] == UNFINISHED
         if user.role == "manager" and user.unit_id == row.unit_id:
             row.managers.append(user.display_name)
-    return sorted(rows.values(), key=lambda row: (-row.not_started, row.path))
+    return sorted(rows.values(), key=lambda row: (row.is_own_level, -row.not_started, row.path))
 
 
 def managed_units(tree: UnitTree) -> list[int]:

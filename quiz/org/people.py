@@ -82,17 +82,15 @@ def _chosen_unit(tree: UnitTree) -> int | None:
 
 
 def _target() -> participation.Target | None:
-    """The quiz or series of ?target=quiz:ID|series:ID (or ?quiz_id=); None when none is chosen."""
+    """The quiz, series or course of ?target=quiz:ID|series:ID|course:ID (or ?quiz_id=); None when none is chosen."""
     raw = request.args.get("target", "")
     kind, _, number = raw.partition(":")
-    target_id = id_arg("target", value=number) if kind in ("quiz", "series") else None
+    target_id = id_arg("target", value=number) if kind in participation.TARGET_LOADERS else None
     if target_id is None and id_arg("quiz_id") is not None:
         kind, target_id = "quiz", id_arg("quiz_id")
     if target_id is None:
         return None
-    if kind == "quiz":
-        return participation.quiz_target(target_id, include_unpublished=current_user.is_staff)
-    return participation.series_target(target_id, include_unpublished=current_user.is_staff)
+    return participation.TARGET_LOADERS[kind](target_id, include_unpublished=current_user.is_staff)
 
 
 def _target_form(tree: UnitTree, unit_id: int | None, target, *, units=True) -> TargetForm:
@@ -185,7 +183,7 @@ def non_participants_export():
     unit_id = _chosen_unit(tree)
     target = _target()
     if target is None or unit_id is None:
-        abort(400, "请先选择测验或闯关以及单位。")
+        abort(400, "请先选择测验、闯关或课程以及单位。")
     rows = participation.non_participants(target, unit_id, tree)
     return attachment(participation.non_participants_xlsx(target, rows),
                       participation.export_filename(target, tree.units[unit_id].name), XLSX_MIMETYPE)
@@ -214,8 +212,8 @@ def user_new():
         form.unit_id.data = current_user.unit_id
     if form.validate_on_submit():
         generated = None if form.password.data else user_admin.generate_password()
+        scope.require_managed_unit(current_user, form.unit_id.data or None, tree)  # 403 outside the subtree
         try:
-            scope.require_managed_unit(current_user, form.unit_id.data or None, tree)
             password_hash = _hash(form.password.data or generated, form.username.data, form.display_name.data)
             with write_block():
                 scope.require_managed_unit(current_user, form.unit_id.data or None)  # the tree as it is now
@@ -223,8 +221,6 @@ def user_new():
                 user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
                                            password_hash, current_user, now_utc(), must_change_password=True)
                 user.phone = (form.phone.data or "").strip() or None
-        except scope.OutOfScope:
-            raise
         except DomainError as error:
             fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id,
                       "role": form.role}
@@ -380,6 +376,6 @@ def reminders_export():
     """Every unit manager's 未参与名单 at once: a zip of .xlsx files named by unit."""
     target = _target()
     if target is None:
-        abort(400, "请先选择测验或闯关。")
+        abort(400, "请先选择测验、闯关或课程。")
     data = participation.all_managers_zip(target, load_tree())
     return attachment(data, f"各单位未参与名单-{target.title}.zip", "application/zip")

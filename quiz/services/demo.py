@@ -35,6 +35,7 @@ DEMO_UNITS = [
 DEMO_USERS = [
     ("admin", "系统管理员", "办公室", "admin"),
     ("trainer", "王培训", "办公室", "trainer"),
+    ("anquanyuan", "陈安全", "区图书馆", "manager"),
     ("zhangsan", "张三", "区图书馆", "employee"),
     ("lisi", "李四", "区文化馆", "employee"),
     ("wangwu", "王五", "区博物馆", "employee"),

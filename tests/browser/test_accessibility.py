@@ -278,6 +278,10 @@ def admin_flow(walk: Walk, demo, tmp_path) -> None:
     walk.check("unit-new-errors")
     walk.visit("/admin/audit", "audit")
     contest = demo["contest_id"]
+    walk.visit("/org/people", "org-people")
+    walk.visit(f"/org/non-participants?target=quiz:{contest}", "org-non-participants")
+    walk.visit("/org/people/new", "org-user-new")
+    walk.visit(f"/org/reminders?target=quiz:{contest}", "org-reminders")
     walk.visit(f"/boards/quizzes/{contest}/settings", "board-settings-admin")
     page.fill("#label", "一楼大厅 LED")
     page.get_by_role("button", name="创建大屏链接").click()
