@@ -29,10 +29,11 @@ def tree(build):
              [("区", 5), ("局A", None), ("局B", 4), ("科1", 3), ("科2", 2), ("科R", 2), ("其他", 2)]}
     for child, parent in [("局A", "区"), ("局B", "区"), ("科1", "局A"), ("科2", "局A"), ("科R", "局A")]:
         units[child].parent_id = units[parent].id
-    units["科R"].retired_at = T0 - minutes(60)
     db.session.commit()
     people = {name: build.user(name, unit=units[unit]) for name, unit in
               [("p1", "区"), ("p2", "科1"), ("p3", "科1"), ("p4", "局A"), ("p5", "科R"), ("p6", "其他")]}
+    units["科R"].retired_at = T0 - minutes(60)  # retired after its people joined (a retired unit takes no one new)
+    db.session.commit()
     take(people["p1"], quiz, 8, at=T0)
     take(people["p1"], quiz, 4, at=T0 + minutes(5))  # a second, worse attempt: p1 still counts once
     take(people["p2"], quiz, 9, at=T0 + minutes(1))
