@@ -276,6 +276,7 @@ def admin_flow(walk: Walk, demo, tmp_path) -> None:
     walk.visit("/admin/units/new", "unit-new")
     page.get_by_role("button", name="保存").click()
     walk.check("unit-new-errors")
+    walk.visit("/admin/units/import", "unit-import")
     walk.visit("/admin/audit", "audit")
     contest = demo["contest_id"]
     walk.visit("/org/people", "org-people")
