@@ -171,6 +171,15 @@ def employee_flow(walk: Walk, demo, tmp_path) -> None:
     page.wait_for_url("**/attempts/*")
     walk.check("level-attempt")
     walk.visit("/training/certificates", "certificates")
+    walk.visit("/learning/", "learning")
+    page.locator(".course-card").first.click()
+    page.wait_for_url("**/learning/courses/*")
+    walk.check("learning-course")
+    for index, name in ((0, "learning-article"), (1, "learning-case"), (2, "learning-video")):
+        page.locator("#course-items .course-item a").nth(index).click()
+        page.wait_for_url("**/items/*")
+        walk.check(name)
+        page.go_back()
     walk.visit("/boards/", "boards-index")
     walk.visit(f"/boards/quizzes/{demo['contest_id']}/", "board-units")
     walk.visit(f"/boards/quizzes/{demo['contest_id']}/users", "board-users")
@@ -250,6 +259,15 @@ def trainer_flow(walk: Walk, demo, tmp_path) -> None:
     page.locator("#campaign-save").click()
     page.wait_for_load_state()
     walk.check("campaign-new-errors")
+    walk.visit("/learning/manage", "learning-manage")
+    walk.visit("/learning/manage/new", "learning-course-new")
+    page.click("#course-save")
+    walk.check("learning-course-new-errors")
+    walk.visit("/learning/manage", "learning-manage")
+    page.locator("#manage-courses a").first.click()
+    walk.check("learning-course-manage")
+    page.locator("#add-video").click()
+    walk.check("learning-item-new-video")
 
 
 def admin_flow(walk: Walk, demo, tmp_path) -> None:
