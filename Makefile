@@ -13,7 +13,7 @@ export FLASK_APP := wsgi
 # The suite runs on PostgreSQL too whenever this machine has one (it is the production database).
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
 
-.PHONY: run serve test test-sqlite test-postgres install browser db clean bench lighthouse
+.PHONY: run serve test test-sqlite test-postgres install browser servers db clean bench lighthouse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,13 +49,22 @@ browser:
 			poppler-utils >/dev/null) \
 		|| echo "chromium or poppler-utils not installed: those tests will be skipped"; }
 
+## Debian packages of the two-server test (tests/test_two_servers.py): nginx in front of two app
+## servers sharing Redis.  The test runs nginx itself, unprivileged, from deploy/nginx/quiz.conf;
+## the package's own service is not needed (stop it with `systemctl disable --now nginx` if it started).
+servers:
+	@{ { command -v nginx >/dev/null || test -x /usr/sbin/nginx; } && command -v redis-server >/dev/null; } || { \
+		command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx redis-server >/dev/null) \
+		|| echo "nginx or redis-server not installed: the two-server test will be skipped"; }
+
 ## axe-core for the accessibility checks of the browser tests, pinned by package-lock.json
 AXE := node_modules/axe-core/axe.min.js
 $(AXE): package.json package-lock.json
 	@command -v npm >/dev/null && npm ci --no-audit --no-fund --silent || echo "npm not found: the accessibility checks will be skipped"
 
 ## All tests: on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set or a local server answers
-test: install browser $(AXE)
+test: install browser servers $(AXE)
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 		echo "== again on PostgreSQL ($(TEST_DATABASE_URL))"; \
