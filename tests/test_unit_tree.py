@@ -154,6 +154,17 @@ def test_registration_leaves_retired_units_out(app, client, tree):
     assert "区图书馆" in html and "借阅部" not in html
 
 
+def test_user_forms_offer_no_retired_unit_but_the_persons_own(client, admin, build, tree):
+    desk = tree[3]
+    member = build.user("jieyue", unit=desk)
+    unit_rules.retire_unit(desk, None, now_utc())
+    db.session.commit()
+    new_form = client.get("/admin/users/new").data.decode()
+    assert "区图书馆" in new_form and "借阅部" not in new_form
+    edit_form = client.get(f"/admin/users/{member.id}/edit").data.decode()
+    assert "借阅部" in edit_form  # the person's own unit stays selectable
+
+
 # ---------------------------------------------------------------- API
 
 

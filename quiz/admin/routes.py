@@ -36,8 +36,11 @@ from .forms import (
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _unit_choices(blank_label: str) -> list[tuple[int, str]]:
-    return [(0, blank_label), *((unit.id, f"{unit.name}（{unit.kind}）") for unit in accounts.list_units())]
+def _unit_choices(blank_label: str, *, joinable: bool = False, current: int | None = None) -> list[tuple[int, str]]:
+    """The unit select; ``joinable``: only units people may join (no retired unit but ``current``)."""
+    units = accounts.list_units()
+    return [(0, blank_label), *((unit.id, f"{unit.name}（{unit.kind}）") for unit in units
+                                if not joinable or unit.retired_at is None or unit.id == current)]
 
 
 def _get_user(user_id: int) -> User:
@@ -90,7 +93,7 @@ def users():
 @roles_required("admin")
 def user_new():
     form = UserCreateForm()
-    form.unit_id.choices = _unit_choices("（无）")
+    form.unit_id.choices = _unit_choices("（无）", joinable=True)
     if form.validate_on_submit():
         generated = None if form.password.data else user_admin.generate_password()
         try:
@@ -118,7 +121,7 @@ def user_new():
 def user_edit(user_id: int):
     user = _get_user(user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)
-    form.unit_id.choices = _unit_choices("（无）")
+    form.unit_id.choices = _unit_choices("（无）", joinable=True, current=user.unit_id)
     if request.method == "GET":
         form.unit_id.data = user.unit_id or 0
     if form.validate_on_submit():
