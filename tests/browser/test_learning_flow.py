@@ -136,7 +136,8 @@ def test_trainer_pages(page, live_url, build, browser_login, screenshot):
     page.get_by_role("link", name="课程管理").click()
     page.wait_for_url("**/learning/manage")
     page.get_by_role("link", name="消防安全微课堂").click()
-    assert page.locator("#manage-items li").count() == 3
+    page.wait_for_url(f"**/learning/manage/{course.id}")
+    expect(page.locator("#manage-items li")).to_have_count(3)  # waits for the page (count() would not)
     screenshot(page, "learning-manage-course")
     page.locator("#add-pdf").click()
     page.set_input_files("#file", files={"name": "x.pdf", "mimeType": "application/pdf", "buffer": b"not a pdf"})
