@@ -18,6 +18,22 @@ from .learning import (
     CourseProgress,
 )
 from .imports import IMPORT_KINDS, PendingImport
+from .records import (
+    ATTENDANCE_METHOD_LABELS,
+    ATTENDANCE_METHODS,
+    CORRECTION_ACTION_LABELS,
+    CORRECTION_ACTIONS,
+    DEFAULT_POSITION,
+    POSITIONS,
+    RECORD_ENTRY_KIND_LABELS,
+    RECORD_ENTRY_KINDS,
+    REQUIREMENT_METRIC_LABELS,
+    REQUIREMENT_METRICS,
+    SessionAttendance,
+    TrainingCorrection,
+    TrainingRequirement,
+    TrainingSession,
+)
 from .questions import Category, Question, QuestionBankVersion, SupersededEdition
 from .quizzes import (
     MAX_TIME_LIMIT_SECONDS,
@@ -52,4 +68,8 @@ __all__ = [
     "PracticeItem", "PracticeSession", "TrainingAnswer",
     "COURSE_FILE_KINDS", "COURSE_ITEM_KINDS", "COURSE_ITEM_KIND_LABELS", "Course", "CourseCompletion", "CourseFile",
     "CourseItem", "CourseProgress",
+    "ATTENDANCE_METHODS", "ATTENDANCE_METHOD_LABELS", "CORRECTION_ACTIONS", "CORRECTION_ACTION_LABELS",
+    "DEFAULT_POSITION", "POSITIONS", "RECORD_ENTRY_KINDS", "RECORD_ENTRY_KIND_LABELS",
+    "REQUIREMENT_METRICS", "REQUIREMENT_METRIC_LABELS",
+    "SessionAttendance", "TrainingCorrection", "TrainingRequirement", "TrainingSession",
 ]

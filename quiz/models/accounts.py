@@ -61,6 +61,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: 联系电话 or another contact, shown on a unit manager's 未参与名单 when recorded
     phone: Mapped[str | None] = mapped_column(String(32))
+    #: 岗位类别 (quiz.models.records.POSITIONS): sets which yearly training requirements bind
+    #: the person; None counts as 从业人员
+    position: Mapped[str | None] = mapped_column(String(20))
 
     unit: Mapped[Unit | None] = relationship(back_populates="users")
 
