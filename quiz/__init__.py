@@ -89,9 +89,14 @@ class QuizApp(APIFlask):
             return super().full_dispatch_request()
 
     def dispatch_request(self):
-        """Commit once when the view has returned; an exception rolls back instead (quiz.errors)."""
+        """Commit once when the view has returned; an exception rolls back instead (quiz.errors).
+
+        A request that opened no transaction (a cached board, an autosave that committed by
+        itself) has nothing to commit: the session would begin an empty one only to end it."""
         response = super().dispatch_request()
-        db.session.commit()
+        session = db.session()
+        if session.in_transaction():
+            session.commit()
         return response
 
 

@@ -17,6 +17,8 @@ class DefaultConfig:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     #: Longest SQLite lock wait, above the longest write transaction (a bulk import).
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    #: PostgreSQL: a pooled connection idle longer than this is pinged before use (quiz.database)
+    DATABASE_PING_IDLE_SECONDS = 0.1
 
     # Sessions and cookies
     SESSION_COOKIE_HTTPONLY = True

@@ -25,12 +25,14 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Connection
 
 from .extensions import db
 from .private_files import private_dir, private_file, tighten_sqlite_files
@@ -98,28 +100,54 @@ class QueuedWriterConnection(sqlite3.Connection):
 
 
 def engine_options(app) -> None:
-    """SQLite connections are made as :class:`QueuedWriterConnection`; PostgreSQL connections
-    are pinged when taken from the pool (set before the engine exists).
-
-    Why the ping (``pool_pre_ping``): after PostgreSQL restarts, every pooled connection is
-    dead; without it each worker's next requests fail on one (503, retried by the page) until
-    the pool has been refreshed.  With it a dead connection is replaced before use, so the
-    only requests that fail are those in flight at the moment of the restart (503
-    ``database_unavailable``, :func:`quiz.errors.database_fault`; the quiz page retries them).
-    """
+    """SQLite connections are made as :class:`QueuedWriterConnection` (set before the engine exists)."""
     # copies: the default options dict is shared by every app made in this process
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options["connect_args"] = {"factory": QueuedWriterConnection, **options.get("connect_args", {})}
-    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        options.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
+def ping_idle_connections(engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use when it sat idle in the pool longer than idle_seconds.
+
+    Why: after PostgreSQL restarts, every pooled connection is dead.  A ping on checkout
+    replaces a dead one before a request uses it, so the only requests that fail are those in
+    flight at the restart (503 ``database_unavailable``, :func:`quiz.errors.database_fault`;
+    the quiz page retries them).  ``pool_pre_ping`` pings on every checkout, which costs a
+    round trip and about 130 µs of worker CPU per request (15 % of an autosave, measured with
+    bench/save_cpu.py).  A worker under load takes its connection back within milliseconds,
+    so this pings only connections that were idle, when the worker has time to spare; a
+    connection that died within ``idle_seconds`` of its last use fails one request, and
+    SQLAlchemy then replaces the whole pool (its optimistic disconnect handling).  The
+    checkin/checkout pool events, ``Dialect.do_ping`` and raising ``DisconnectionError``
+    (the pool then connects afresh) are SQLAlchemy's documented pessimistic-ping recipe.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        if record is not None:
+            record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
+            return  # a new connection, or one used a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error:
+            alive = False
+        if not alive:
+            raise exc.DisconnectionError("pooled connection found dead on checkout")
+
+
 def configure_engine(app) -> None:
-    """SQLite: WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for transactions that may write."""
+    """PostgreSQL: idle connections pinged on checkout.  SQLite: WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for transactions that may write."""
     with app.app_context():
         engine = db.engine
+    if engine.dialect.name == "postgresql":
+        ping_idle_connections(engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
     if engine.dialect.name != "sqlite":
         return
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -204,20 +232,24 @@ def write_block() -> Iterator[None]:
             raise
 
 
-def single_statement() -> None:
-    """Declare that this request's transaction is one self-contained statement (the autosave).
+@contextmanager
+def single_statement() -> Iterator[Connection]:
+    """The connection for a request's one self-contained statement (the autosave).
 
-    On PostgreSQL the session then runs it on an autocommit connection of the one engine
-    (SQLAlchemy's documented ``isolation_level="AUTOCOMMIT"`` execution option, set on the
-    transaction's first connection): no BEGIN and COMMIT round trips around the statement,
-    which still commits with a synchronous WAL flush.  It only applies while the request has
-    no transaction open (a token that had to be checked in the database opened one: the
-    statement then simply joins it, and the request commits as usual).  SQLite commits in
-    process and needs nothing.
+    On PostgreSQL, while the request has no transaction open, it is a connection of the one
+    engine with SQLAlchemy's documented ``isolation_level="AUTOCOMMIT"`` execution option,
+    used outside the ORM session: no BEGIN and COMMIT round trips around the statement (which
+    still commits with a synchronous WAL flush) and none of the session's transaction
+    bookkeeping.  Otherwise (SQLite, which commits in process, or a request that already
+    opened a transaction, e.g. to check a token) it is the session's connection: the
+    statement joins the request's transaction and the request commits as usual.
     """
     session = db.session()
     if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+    else:
+        yield session.connection()
 
 
 @contextmanager

@@ -282,6 +282,45 @@ def test_pooled_connections_killed_by_the_server_are_replaced(app_config, reques
     assert response.status_code == 200, response.json
 
 
+def _kill_sessions(app, application_name: str) -> None:
+    admin = create_engine(app.config["SQLALCHEMY_DATABASE_URI"].split("?")[0])
+    with admin.connect() as connection:
+        killed = connection.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = :name AND datname = current_database()"), {"name": application_name}).scalar()
+    admin.dispose()
+    assert killed >= 1
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL only")
+def test_only_connections_idle_longer_than_the_threshold_are_pinged(app_config, request):
+    """A connection used a moment ago is not pinged (no round trip under load); one that died
+    then fails one request with 503 and SQLAlchemy replaces the pool for the next."""
+    app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"application_name": "faults-idle"}}
+    app_config["DATABASE_PING_IDLE_SECONDS"] = 3600
+    app = request.getfixturevalue("app")
+    client, build = app.test_client(), request.getfixturevalue("build")
+    _, token, attempt, question_ids = started_attempt(build)
+    attempt_id = attempt.id
+    headers = {"Authorization": f"Bearer {token}"}
+    pings = []
+    original_ping = db.engine.dialect.do_ping
+    request.getfixturevalue("monkeypatch").setattr(
+        db.engine.dialect, "do_ping", lambda dbapi_connection: pings.append(1) or original_ping(dbapi_connection))
+    for question_id in question_ids[:3]:
+        assert client.put(f"/api/v1/attempts/{attempt_id}/answers/{question_id}", json={"selected": [0]},
+                          headers=headers).status_code == 200
+    assert pings == []
+    db.session.commit()
+    db.session.close()
+    _kill_sessions(app, "faults-idle")
+    time.sleep(0.2)
+    path = f"/api/v1/attempts/{attempt_id}/answers/{question_ids[1]}"
+    first = client.put(path, json={"selected": [1]}, headers=headers)
+    assert first.status_code == 503 and first.json["error"] == DATABASE_UNAVAILABLE[1]
+    assert client.put(path, json={"selected": [1]}, headers=headers).status_code == 200
+
+
 def _restart_permitted() -> str | None:
     """Why the PostgreSQL restart test cannot run here, or None."""
     if not on_postgresql():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..auth_setup import api_auth, api_identity, api_user
-from ..database import single_statement, write_block
+from ..database import write_block
 from ..services import attempts, questions, quizzes
 from ..services.clock import isoformat, now_utc, seconds_until
 from .blueprint import BEARER, bp
@@ -94,7 +94,6 @@ def get_attempt(attempt_id):
         responses=[401, 404, 409])
 def save_answer(attempt_id, question_id, body):
     now = now_utc()
-    single_statement()  # the save is one statement: on PostgreSQL without BEGIN/COMMIT round trips
     deadline = attempts.save_answer(attempt_id, api_identity().id, question_id, body["selected"], now)
     return {"saved_at": isoformat(now), "seconds_left": seconds_until(deadline, now)}
 

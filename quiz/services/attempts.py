@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from ..database import single_statement
 from ..errors import AttemptsExhausted, InvalidAnswer, NotFound, QuizClosed, TimeUp
 from ..extensions import db
 from ..models import Answer, Attempt, AttemptQuestion, Question, Quiz, User
@@ -206,17 +207,18 @@ def save_answer(attempt_id: int, user_id: int, question_id: int, selected: list[
 
     The save locks the attempt's row, so a concurrent submit either sees this answer or
     this save is refused: an answer that got a 200 always counts.  It flushes nothing
-    and commits nothing; the request commits.
+    and commits nothing: the request commits, or on PostgreSQL the one statement commits by
+    itself when the request has no transaction open (quiz.database.single_statement).
     """
     chosen = sorted(set(selected))
     params = {"attempt_id": attempt_id, "user_id": user_id, "question_id": question_id}
     if len(chosen) == len(selected) and (not chosen or chosen[0] >= 0):
         upsert = _ANSWER_UPSERTS[db.session.get_bind().dialect.name]
-        # Core execution on the session's connection (same transaction): a plain statement needs
-        # none of the ORM's per-execution work
-        deadline = db.session.connection().execute(upsert, {
-            **params, "selected": chosen, "saved_at": now,
-            "highest_choice": chosen[-1] if chosen else -1, "choice_count": len(chosen)}).scalar()
+        # Core execution: a plain statement needs none of the ORM's per-execution work
+        with single_statement() as connection:
+            deadline = connection.execute(upsert, {
+                **params, "selected": chosen, "saved_at": now,
+                "highest_choice": chosen[-1] if chosen else -1, "choice_count": len(chosen)}).scalar()
         if deadline is not None:
             return deadline
     # Refused: say why, from the same rules the statement checks.
