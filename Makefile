@@ -13,7 +13,7 @@ export FLASK_APP := wsgi
 # The suite runs on PostgreSQL too whenever this machine has one (it is the production database).
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
 
-.PHONY: run serve test test-sqlite test-postgres install browser servers db clean bench lighthouse
+.PHONY: run serve test test-sqlite test-postgres install browser servers db clean bench lighthouse css
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,6 +76,13 @@ bench: install
 	@command -v wrk >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || echo "wrk not installed"
 	$(BIN)/python bench/load_attempts.py
+
+## Bootstrap's CSS cut down to the rules the app uses (static/css/bootstrap.purged.min.css, committed;
+## tests/test_static_files.py says when it must be re-run)
+css: install
+	npm ci --prefix tools/css --no-audit --no-fund --silent
+	BOOTSTRAP_DIR="$$($(BIN)/python -c 'import flask_bootstrap, pathlib; print(pathlib.Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5")')" \
+		tools/css/node_modules/.bin/purgecss --config tools/css/purgecss.config.cjs
 
 ## Lighthouse's mobile profile (150 ms, 1.6 Mbit/s, 4x CPU) over the login, home, quiz and result
 ## pages, against the production server with the demo data (bench/lighthouse.py)

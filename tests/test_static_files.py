@@ -76,3 +76,57 @@ def test_page_scripts_are_deferred_so_the_page_paints_first():
                 blocking.append(f"{template.relative_to(ROOT)}: {tag}")
     assert blocking == []
     assert "bootstrap.load_js" not in (ROOT / "templates/base.html").read_text()  # it writes blocking tags
+
+
+def _bootstrap_dir() -> Path:
+    import flask_bootstrap  # noqa: PLC0415
+
+    return Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
+
+
+def _css_classes(css: str) -> set[str]:
+    return set(re.findall(r"\.(-?[A-Za-z_][\w-]*)", " ".join(_css_selectors(css))))
+
+
+def _css_selectors(css: str) -> set[str]:
+    """Every selector of every style rule (at-rule preludes left out)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    selectors = set()
+    for prelude in re.findall(r"([^{};]+)\{", css):
+        if not prelude.strip().startswith("@"):
+            selectors.update(part.strip() for part in prelude.split(","))
+    return selectors
+
+
+def test_the_purged_bootstrap_css_keeps_every_class_the_app_uses():
+    """`make css` must be re-run when a template, script or label starts using a Bootstrap
+    class: a class that is in Bootstrap and named anywhere in the app is in the purged file."""
+    config = (ROOT / "tools/css/purgecss.config.cjs").read_text()
+    globs = ["templates/**/*.html", "quiz/**/*.html", "quiz/**/*.py", "static/js/**/*.js"]
+    assert all(pattern in config for pattern in globs)
+    words: set[str] = set()
+    for pattern in globs:
+        for path in ROOT.glob(pattern):
+            words.update(re.findall(r"[A-Za-z0-9_-]+", path.read_text(encoding="utf-8")))
+    words.update(re.findall(r"[A-Za-z0-9_-]+", (_bootstrap_dir() / "js/bootstrap.min.js").read_text()))
+    purged_css = (ROOT / "static/css/bootstrap.purged.min.css").read_text()
+    kept = _css_selectors(purged_css)
+    missing = sorted(
+        selector for selector in _css_selectors((_bootstrap_dir() / "css/bootstrap.min.css").read_text())
+        if (names := re.findall(r"\.(-?[A-Za-z_][\w-]*)", selector)) and set(names) <= words
+        and selector not in kept
+        and "[data-bs-theme" not in selector)  # no element of the app sets a colour theme
+    assert not missing, f"run `make css`: {missing[:20]}"
+    purged = _css_classes(purged_css)
+    # built from pieces in the templates (alert-{{ category }}, w-{{ n }}): kept by the safelist
+    assert {"alert-danger", "alert-success", "alert-warning", "alert-info", "w-50", "w-100"} <= purged
+    assert not any("data-bs-theme" in path.read_text(encoding="utf-8")
+                   for pattern in globs[:2] for path in ROOT.glob(pattern))  # the dark-theme rules are gone
+    assert "Licensed under MIT" in purged_css  # Bootstrap's licence banner stays
+    assert len(purged_css) < len((_bootstrap_dir() / "css/bootstrap.min.css").read_text()) / 2
+
+
+def test_pages_load_the_purged_bootstrap_css(client):
+    urls = _static_urls(client.get("/login").get_data(as_text=True))
+    assert any("/static/css/bootstrap.purged.min.css?v=" in url for url in urls)
+    assert not any(url.endswith(".css") and "/bootstrap/static/" in url for url in urls)
