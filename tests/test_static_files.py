@@ -130,3 +130,21 @@ def test_pages_load_the_purged_bootstrap_css(client):
     urls = _static_urls(client.get("/login").get_data(as_text=True))
     assert any("/static/css/bootstrap.purged.min.css?v=" in url for url in urls)
     assert not any(url.endswith(".css") and "/bootstrap/static/" in url for url in urls)
+
+
+def test_compiled_templates_are_kept_for_the_next_worker(app, client):
+    """A new or recycled worker loads compiled templates from the instance folder."""
+    from quiz import create_app  # noqa: PLC0415
+
+    assert client.get("/login").status_code == 200
+    kept = Path(app.instance_path) / "templates-compiled"
+    assert any(kept.iterdir())
+    assert kept.stat().st_mode & 0o777 == 0o700
+    loaded = []
+    worker = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    cache = worker.jinja_env.bytecode_cache
+    original = cache.load_bytecode
+    cache.load_bytecode = lambda bucket: (original(bucket), loaded.append(bucket.code is not None))[0]
+    with worker.test_request_context():
+        worker.jinja_env.get_template("auth/login.html")
+    assert loaded and all(loaded)
