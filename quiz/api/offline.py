@@ -15,7 +15,7 @@ from ..auth_setup import api_auth, api_user
 from ..extensions import db, limiter
 from ..models import STAFF_ROLES, TrainingSession, Unit, User
 from ..offline import services
-from ..offline.routes import _checkin_key, _checkin_limit
+from ..offline.routes import CHECKIN_LIMIT_SCOPE, _checkin_key, _checkin_limit
 from ..services.clock import isoformat, now_utc
 from .blueprint import BEARER, bp
 from .schemas import Strict
@@ -106,7 +106,8 @@ def get_training_session(session_id):
 
 @bp.post("/training-sessions/<int:session_id>/checkin")
 @api_auth()
-@limiter.limit(_checkin_limit, key_func=_checkin_key, deduct_when=lambda response: response.status_code != 200)
+@limiter.shared_limit(_checkin_limit, scope=CHECKIN_LIMIT_SCOPE, key_func=_checkin_key,
+                      deduct_when=lambda response: response.status_code != 200)
 @bp.input(CheckinIn, arg_name="body")
 @bp.output(CheckinOut)
 @bp.doc(summary="Sign the caller in with the session's current code (200 again, created=false, on a repeat)",

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import PendingImport, SessionAttendance, TrainingSession, Unit, User
+from ..services.accounts import normalize_username
 from ..services.exports import table_to_xlsx
 from ..services.pending_imports import discard_pending_import, store_pending_import
 from . import services
@@ -60,7 +61,7 @@ def read_rows(filename: str, data: bytes) -> list[AttendanceRow]:
         index = positions.get(name)
         return (cells[index] or "").strip() if index is not None and index < len(cells) else ""
 
-    return [AttendanceRow(number, cell(cells, "用户名"), cell(cells, "姓名"), cell(cells, "单位"))
+    return [AttendanceRow(number, normalize_username(cell(cells, "用户名")), cell(cells, "姓名"), cell(cells, "单位"))
             for number, cells in rows]
 
 

@@ -53,7 +53,10 @@ def _failed_checkin(response) -> bool:
     return response.status_code != 302
 
 
-checkin_limited = limiter.limit(_checkin_limit, key_func=_checkin_key, methods=["POST"], deduct_when=_failed_checkin)
+#: one budget per person for every way of typing a code (the two pages and the API)
+CHECKIN_LIMIT_SCOPE = "offline-checkin"
+checkin_limited = limiter.shared_limit(_checkin_limit, scope=CHECKIN_LIMIT_SCOPE, key_func=_checkin_key,
+                                       methods=["POST"], deduct_when=_failed_checkin)
 
 
 def _escape_like(text: str) -> str:
@@ -174,7 +177,9 @@ def session_add(session_id: int):
     q = (request.args.get("q") or "").strip()[:64]
     unit_id = id_arg("unit")
     page = int_arg("page", 1)
+    status = 200
     if request.method == "POST":
+        status = 422
         if not ActionForm().validate_on_submit():
             flash("页面已过期，请重试。", "warning")
         else:
@@ -215,7 +220,7 @@ def session_add(session_id: int):
     unit_names = dict(db.session.execute(select(Unit.id, Unit.name)).all())
     return render_template("offline/session_add.html", session=session, people=people, present=present,
                            units=units, unit_names=unit_names, q=q, unit_id=unit_id, page=page, pages=pages,
-                           total=total, form=ActionForm())
+                           total=total, form=ActionForm()), status
 
 
 # ---------------------------------------------------------------- trainers: attendance import
@@ -225,12 +230,12 @@ def _read_attendance_form(form: AttendanceUploadForm) -> ReadUpload:
     try:
         session_id = database_id(form.session_id.data or "")
     except (TypeError, ValueError):
-        raise FileRejected("no_session", "请从培训详情页进入导入页面") from None
+        raise FileRejected("missing_column", "请从培训详情页进入导入页面") from None
     upload = form.file.data
     try:
         payload = attendance_import.parse_upload(session_id, upload.filename or "", upload.read())
     except NotFound as error:
-        raise FileRejected("no_session", error.message) from None
+        raise FileRejected("missing_column", error.message) from None
     return ReadUpload(upload.filename or "", payload)
 
 
