@@ -309,10 +309,10 @@ def _qr_state(session) -> dict:
         state.update(code=None, url=None, qr=None,
                      message=("签到尚未开始，将于 " + _local(services.checkin_opens_at(session)) + " 开放")
                      if now < session.starts_at else "签到已结束")
-    recent = services.attendance_list(session)[-5:]
-    names = {u.id: u.display_name for u in db.session.scalars(select(User).where(
-        User.id.in_([r.user_id for r in recent])))} if recent else {}
-    state["recent"] = [names.get(r.user_id, "") for r in reversed(recent)]
+    state["recent"] = list(db.session.scalars(
+        select(User.display_name).join(services.SessionAttendance, services.SessionAttendance.user_id == User.id)
+        .where(services.SessionAttendance.session_id == session.id)
+        .order_by(services.SessionAttendance.signed_at.desc(), services.SessionAttendance.id.desc()).limit(5)))
     return state
 
 
