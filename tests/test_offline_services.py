@@ -170,3 +170,9 @@ def test_import_refuses_a_file_without_the_columns(build):
         attendance_import.parse_upload(session.id, "x.xlsx", xlsx_file([["工资"], ["1"]]))
     with pytest.raises(FileRejected):
         attendance_import.parse_upload(session.id, "x.xlsx", b"garbage")
+
+
+def test_the_import_kind_fits_its_column():
+    """PostgreSQL refuses a longer PendingImport.kind (SQLite would not notice)."""
+    from quiz.models import PendingImport
+    assert len(attendance_import.KIND) <= PendingImport.__table__.c.kind.type.length

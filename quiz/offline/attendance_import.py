@@ -26,7 +26,7 @@ from ..services.exports import table_to_xlsx
 from ..services.pending_imports import discard_pending_import, store_pending_import
 from . import services
 
-KIND = "session_attendance"
+KIND = "attendance"  # PendingImport.kind is at most 16 characters
 HEADERS = ("用户名", "姓名", "单位")
 MAX_ROWS = 5000
 HEADER_ALIASES = {
