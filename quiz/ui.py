@@ -36,6 +36,7 @@ NAV_ITEMS = (
     # staff reach the 学习 page from 课程管理 (the bar has no room for both)
     NavItem("learning", "学习", "learning.index", ("employee", "manager")),
     NavItem("learning_manage", "课程管理", "learning.manage", STAFF_ROLES),
+    NavItem("offline_manage", "线下培训", "offline.sessions", STAFF_ROLES),
 )
 
 #: endpoint prefixes of each navigation item, most specific first
@@ -65,6 +66,8 @@ _SECTION_PREFIXES = (
     ("learning.item_", "learning_manage"),
     ("learning.image_", "learning_manage"),
     ("learning.", "learning"),
+    ("offline.session", "offline_manage"),
+    ("offline.attendance", "offline_manage"),
 )
 
 

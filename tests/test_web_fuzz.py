@@ -46,14 +46,21 @@ VALUES = st.one_of(
 )
 
 
+from quiz.offline import services as offline_services  # noqa: E402  (a session for the /offline routes)
+
+
 def seed(build):
     unit = build.unit("区图书馆")
     users = {role: build.user(f"fuzz_{role}", role=role, unit=unit) for role in ("employee", "trainer", "admin")}
     victim = build.user("fuzz_victim", unit=unit)  # what admin actions act on, not the signed-in accounts
     quiz = build.quiz(title="模糊测试\n竞赛", max_attempts=None)
     attempts.start_attempt(users["employee"], quiz, now_utc(), __import__("random").Random(1))
+    start = now_utc() - __import__("datetime").timedelta(minutes=5)
+    session = offline_services.create_session(offline_services.SessionFields(
+        "模糊测试培训", starts_at=start, ends_at=start + __import__("datetime").timedelta(hours=1)), users["trainer"], now_utc())
     db.session.commit()
-    ids = {"quiz_id": quiz.id, "user_id": victim.id, "unit_id": unit.id, "attempt_id": 1, "question_id": 1}
+    ids = {"quiz_id": quiz.id, "user_id": victim.id, "unit_id": unit.id, "attempt_id": 1, "question_id": 1,
+           "session_id": session.id}
     return users, ids
 
 

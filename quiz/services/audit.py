@@ -56,10 +56,13 @@ ACTION_LABELS = {
     "course.item_move": "调整学习内容顺序",
     "course.file_upload": "上传课程文件",
     "course.credit": "记入学时",
+    "session.create": "新建线下培训",
+    "session.update": "修改线下培训",
+    "session.attendance": "线下培训签到",
 }
 
 TARGET_LABELS = {"question": "题目", "import_mapping": "导入列映射", "edition": "被替代版本", "category": "分类", "quiz": "测验", "unit": "单位", "user": "用户",
-                 "campaign": "活动", "series": "闯关", "course": "课程"}
+                 "campaign": "活动", "series": "闯关", "course": "课程", "training_session": "线下培训"}
 
 
 def _plain(value: Any) -> Any:
