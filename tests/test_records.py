@@ -310,3 +310,6 @@ def test_record_pdf_is_a_valid_pdf_with_many_entries(build, defaults, tmp_path):
         info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
         assert int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:"))) >= 3
         assert "王五" in info  # the title names the person
+    if shutil.which("pdftotext") and exports.WQY_ZENHEI.is_file():
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        assert "王五" in text and "本人签字" in text and "考核人签字" in text

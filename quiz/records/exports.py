@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from question_bank.xlsx import XlsxWriter
 
 from ..services.clock import to_campaign_tz
 from ..training.certificate_pdf import _register_font
 from .services import TrainingRecord
+
+#: the CJK TrueType font embedded when CERTIFICATE_FONT_PATH is not set (Debian's fonts-wqy-zenhei):
+#: an archived record then prints the same anywhere; without it, the CID font STSong-Light
+WQY_ZENHEI = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 ENTRY_HEADERS = ["序号", "时间", "类型", "内容", "分类", "学时", "考核结果", "备注"]
 
@@ -33,7 +38,7 @@ def record_pdf(record: TrainingRecord, *, issuer: str, font_path: str | None = N
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
     from xml.sax.saxutils import escape
 
-    font = _register_font(font_path)
+    font = _register_font(font_path or (str(WQY_ZENHEI) if WQY_ZENHEI.is_file() else None))
     body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=colors.HexColor("#444444"))
     struck = ParagraphStyle("struck", parent=body, textColor=colors.HexColor("#888888"))
@@ -67,10 +72,10 @@ def record_pdf(record: TrainingRecord, *, issuer: str, font_path: str | None = N
             content = f"<strike>{content}</strike>"
         rows.append([p(number, style), p(_date(entry.date), style), p(entry.kind_label, style), Paragraph(content, style),
                      p(_hours(entry.hours) if entry.is_training or entry.hours else "—", style),
-                     p(entry.result, style), p(entry.note, small)])
+                     p(entry.result if entry.counts else f"{entry.result}（已作废）", style), p(entry.note, small)])
     if len(rows) == 1:
         rows.append([p("—"), p(""), p(""), p("本年度暂无培训记录"), p(""), p(""), p("")])
-    columns = [10 * mm, 21 * mm, 17 * mm, None, 12 * mm, 32 * mm, 34 * mm]
+    columns = [12 * mm, 22 * mm, 19 * mm, None, 12 * mm, 30 * mm, 28 * mm]
     columns[3] = width - sum(c for c in columns if c)
     entries = Table(rows, colWidths=columns, repeatRows=1)
     entries.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -91,7 +96,7 @@ def record_pdf(record: TrainingRecord, *, issuer: str, font_path: str | None = N
                         f"培训 {sum(1 for e in record.entries if e.counts and e.is_training)} 次", heading), totals]
 
     signature = Table([[p("本人签字："), p(""), p("考核人签字："), p(""), p("日期："), p("")]],
-                      colWidths=[20 * mm, 38 * mm, 24 * mm, 38 * mm, 12 * mm, width - 132 * mm], rowHeights=[14 * mm])
+                      colWidths=[24 * mm, 36 * mm, 27 * mm, 36 * mm, 16 * mm, width - 139 * mm], rowHeights=[14 * mm])
     signature.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                                    ("LINEBELOW", (1, 0), (1, 0), 0.6, colors.black),
                                    ("LINEBELOW", (3, 0), (3, 0), 0.6, colors.black),

@@ -10,6 +10,7 @@ code with a few grouped queries.  Domain functions take ``now`` and never commit
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -51,7 +52,7 @@ def parse_year(value, now: datetime) -> int:
     """The year asked for (``?year=``): empty means this year; anything but 2000-2099 is refused (422)."""
     if value is None or str(value).strip() == "":
         return year_of(now)
-    text = str(value).strip()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
     if not (text.isascii() and text.isdigit() and len(text) == 4) or not EARLIEST_YEAR <= int(text) <= LATEST_YEAR:
         raise ValidationFailed(YEAR_MESSAGE, code="invalid_year", field="year")
     return int(text)
