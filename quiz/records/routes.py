@@ -139,7 +139,8 @@ def units():
     if visible is not None:
         if current_user.unit_id is None or current_user.unit_id not in tree.units:
             raise scope.OutOfScope("您尚未分配单位，没有可查看的培训台账")
-        return redirect(url_for("records.unit", unit_id=current_user.unit_id, **request.args))
+        year = request.args.get("year")
+        return redirect(url_for("records.unit", unit_id=current_user.unit_id, **({"year": year} if year else {})))
     rows = [(unit_id, tree.depth(unit_id)) for root in tree.roots() for unit_id in tree.subtree_ids(root)]
     return render_template("records/units.html", tree=tree, rows=rows, year=_year(now_utc()))
 

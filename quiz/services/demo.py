@@ -14,6 +14,7 @@ from . import accounts, quizzes
 from ..campaigns import services as campaigns
 from ..training import levels
 from ..learning.demo import seed_demo_course
+from ..records.demo import seed_demo_records
 from .clock import CAMPAIGN_TZ
 from .questions import import_question_records
 
@@ -94,6 +95,7 @@ def seed_demo(now: datetime, *, hash_method: str) -> list[tuple[str, str, str]]:
     series = levels.seed_demo_series(trainer, category_ids, now)
     seed_demo_campaigns(trainer, [contest_quiz, fire_contest], series, now)
     seed_demo_course(trainer, fire_contest, now)
+    seed_demo_records(now)
     return logins
 
 
