@@ -25,6 +25,7 @@ from .campaigns.routes import bp as campaigns_bp
 from .org.people import bp as org_bp
 from .learning.routes import bp as learning_bp
 from .offline.routes import bp as offline_bp
+from .records.routes import bp as records_bp
 from .database import configure_engine, engine_options, transaction_mode
 from .extensions import bootstrap, csrf, db, limiter, migrate
 from .params import MAX_DATABASE_ID
@@ -188,6 +189,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(training_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(records_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(org_bp)
     # The API authenticates bearer tokens itself and checks CSRF for cookie sessions.

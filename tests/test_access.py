@@ -119,6 +119,7 @@ MANAGER_UNSCOPED = {
     ("org.user_import_preview", "GET"),    # a pending import is its uploader's own
     ("org.user_import_confirm", "POST"),
     ("org.user_import_cancel", "POST"),
+    ("records.units", "GET"),              # a redirect to the 培训台账 of the manager's own unit
 }
 
 

@@ -20,7 +20,7 @@ def test_token_and_me(build, api, client):
     assert response.status_code == 201
     body = response.json
     assert body["user"] == {"id": user.id, "username": "zhangsan", "display_name": "张三", "role": "employee",
-                            "unit": {"id": unit.id, "name": "区图书馆"}}
+                            "unit": {"id": unit.id, "name": "区图书馆"}, "position": None}
     assert "+08:00" in body["expires_at"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200 and me.json["username"] == "zhangsan"

@@ -16,9 +16,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..params import database_id
 from ..forms import BaseForm, ChineseMeta
-from ..models import ROLE_LABELS
+from ..models import POSITIONS, ROLE_LABELS
 
 ROLE_CHOICES = dict(ROLE_LABELS)
+#: 岗位类别 (the law's roles that set the yearly training requirements); blank: 从业人员
+POSITION_CHOICES = {"": "从业人员（默认）", **{p: p for p in POSITIONS}}
 ON_EXISTING_CHOICES = {"skip": "跳过已存在的用户（不做任何修改）", "update": "用文件中的姓名、单位、角色更新已存在的用户"}
 
 
@@ -27,6 +29,7 @@ class UserCreateForm(BaseForm):
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64, message="姓名不能超过 64 字")])
     unit_id = SelectField("单位", coerce=database_id, validate_choice=False)
     role = SelectField("角色", choices=ROLE_CHOICES, default="employee")
+    position = SelectField("岗位类别（决定年度培训要求）", choices=POSITION_CHOICES, default="")
     password = PasswordField("初始密码（留空自动生成，保存后显示一次）",
                              validators=[Optional(), Length(max=128, message="密码不能超过 128 个字符")])
     submit = SubmitField("创建用户")
@@ -36,6 +39,7 @@ class UserEditForm(BaseForm):
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64, message="姓名不能超过 64 字")])
     unit_id = SelectField("单位", coerce=database_id, validate_choice=False)
     role = SelectField("角色", choices=ROLE_CHOICES)
+    position = SelectField("岗位类别（决定年度培训要求）", choices=POSITION_CHOICES, default="")
     is_enabled = BooleanField("账号启用")
     submit = SubmitField("保存")
 

@@ -101,7 +101,8 @@ def user_new():
             with write_block():
                 unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
                 user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
-                                           password_hash, current_user, now_utc(), must_change_password=True)
+                                           password_hash, current_user, now_utc(), must_change_password=True,
+                                           position=form.position.data)
         except DomainError as error:
             fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id,
                       "role": form.role}
@@ -124,16 +125,17 @@ def user_edit(user_id: int):
     form.unit_id.choices = _unit_choices("（无）", joinable=True, current=user.unit_id)
     if request.method == "GET":
         form.unit_id.data = user.unit_id or 0
+        form.position.data = user.position or ""
     if form.validate_on_submit():
         try:
             with atomic():
                 unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
                 changes = user_admin.update_user(user, display_name=form.display_name.data, role=form.role.data,
                                                  unit=unit, is_enabled=form.is_enabled.data, actor=current_user,
-                                                 now=now_utc())
+                                                 now=now_utc(), position=form.position.data)
         except DomainError as error:
             show_domain_error(form, error, {"display_name": form.display_name, "unit_id": form.unit_id,
-                                            "role": form.role}, form.role)
+                                            "role": form.role, "position": form.position}, form.role)
         else:
             flash("已保存" if changes else "没有需要保存的修改", "success" if changes else "info")
             return redirect(url_for("admin.users"))

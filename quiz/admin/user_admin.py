@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select
 
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..models import ROLE_LABELS, ROLES, Unit, User
+from ..models import POSITIONS, ROLE_LABELS, ROLES, Unit, User
 from ..org.units import add_unit, check_takes_people, update_unit  # noqa: F401 - kept importable here; the unit rules live in quiz.org.units
 from ..services import accounts
 from ..services.audit import field_changes, record_audit
@@ -65,17 +65,33 @@ def _user_values(user: User) -> dict:
         "role": user.role,
         "unit": user.unit.name if user.unit else None,
         "is_enabled": user.is_enabled,
+        "position": user.position,
     }
+
+
+#: update_user's "leave the 岗位类别 as it is"
+KEEP = object()
+
+
+def clean_position(value: str | None) -> str | None:
+    """A 岗位类别 as stored: one of POSITIONS, or None (从业人员); anything else is refused."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value not in POSITIONS:
+        raise ValidationFailed(f"岗位类别应为 {'、'.join(POSITIONS)} 之一", field="position")
+    return value
 
 
 def add_user(
     username: str, display_name: str, unit: Unit | None, role: str, password_hash: str, actor: User, now: datetime,
-    *, must_change_password: bool,
+    *, must_change_password: bool, position: str | None = None,
 ) -> User:
     """Create an account; ``must_change_password``: the password is the admin's, the user replaces it first."""
     user = accounts.create_user(username, password_hash=password_hash, display_name=display_name, unit=unit, role=role,
                                 must_change_password=must_change_password)
     user.created_at = now
+    user.position = clean_position(position)
     record_audit(actor, "user.create", "user", user.id,
                  f"新增用户 {user.username}（{user.display_name}，{ROLE_LABELS[user.role]}）", now,
                  {"after": _user_values(user)})
@@ -89,7 +105,8 @@ def _enabled_admin_count() -> int:
 
 
 def update_user(
-    user: User, *, display_name: str, role: str, unit: Unit | None, is_enabled: bool, actor: User, now: datetime
+    user: User, *, display_name: str, role: str, unit: Unit | None, is_enabled: bool, actor: User, now: datetime,
+    position=KEEP,
 ) -> dict:
     """Change name, role, unit or state; disabling ends every session of the user."""
     display_name = (display_name or "").strip()
@@ -107,8 +124,10 @@ def update_user(
         raise Conflict("系统中至少要保留一个启用的管理员", code="last_admin", field="role")
     if unit is not None and unit.id != user.unit_id:
         check_takes_people(unit)
+    new_position = user.position if position is KEEP else clean_position(position)
     before = _user_values(user)
     was_enabled = user.is_enabled
+    user.position = new_position
     user.display_name, user.role, user.unit, user.is_enabled = display_name, role, unit, is_enabled
     if was_enabled and not is_enabled:
         accounts.revoke_all_sessions(user, now)

@@ -37,7 +37,7 @@ from question_bank import FileRejected, RowError, column_positions, read_table
 
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..models import ROLE_LABELS, PendingImport, Unit, User
+from ..models import POSITIONS, ROLE_LABELS, PendingImport, Unit, User
 from ..services import accounts
 from ..services.audit import record_audit
 from ..services.exports import table_to_xlsx
@@ -46,7 +46,7 @@ from ..services.pending_imports import discard_pending_import, store_pending_imp
 from .user_admin import generate_password
 
 KIND = "users"
-USER_IMPORT_HEADERS = ["用户名", "姓名", "单位", "角色", "初始密码", "联系电话"]
+USER_IMPORT_HEADERS = ["用户名", "姓名", "单位", "角色", "初始密码", "联系电话", "岗位类别"]
 REQUIRED_HEADERS = ("用户名", "姓名")
 #: each new account costs a (light) password hash: 2,000 take a few seconds; bigger lists are split
 MAX_USER_IMPORT_ROWS = 2000
@@ -61,6 +61,14 @@ HEADER_ALIASES = {
     "身份": "角色", "用户角色": "角色",
     "密码": "初始密码",
     "电话": "联系电话", "手机": "联系电话", "手机号": "联系电话", "手机号码": "联系电话", "联系方式": "联系电话",
+    "岗位": "岗位类别", "人员类别": "岗位类别",
+}
+#: 岗位类别 as people write it (blank: 从业人员 for a new account, unchanged for an existing one)
+POSITION_SPELLINGS = {
+    **{p: p for p in POSITIONS},
+    **dict.fromkeys(("负责人", "主要负责人员", "单位主要负责人"), "主要负责人"),
+    **dict.fromkeys(("安全管理人员", "安全生产管理员", "安全员"), "安全生产管理人员"),
+    **dict.fromkeys(("从业人员", "职工", "员工", "一般从业人员"), "从业人员"),
 }
 #: the longest contact a row may give (User.phone)
 MAX_PHONE_LENGTH = 32
@@ -82,6 +90,7 @@ class UserRow:
     role: str
     password_hash: str | None = None
     phone: str = ""
+    position: str = ""
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
@@ -154,10 +163,14 @@ def parse_user_upload(filename: str, data: bytes, *, hash_method: str, min_lengt
         phone = cell("联系电话")
         if len(phone) > MAX_PHONE_LENGTH:
             row_errors.append(RowError(number, "联系电话", f"联系电话不能超过 {MAX_PHONE_LENGTH} 个字符"))
+        raw_position = cell("岗位类别")
+        position = POSITION_SPELLINGS.get(unicodedata.normalize("NFKC", raw_position).strip(), None) if raw_position else ""
+        if position is None:
+            row_errors.append(RowError(number, "岗位类别", f"无法识别的岗位类别“{raw_position}”，请填写 {'、'.join(POSITIONS)} 或留空"))
         if row_errors:
             errors.extend(row_errors)
             continue
-        parsed.append(UserRow(number, username, display_name, unit, role, phone=phone))
+        parsed.append(UserRow(number, username, display_name, unit, role, phone=phone, position=position))
         if password:
             passwords[number] = password
     if not errors and passwords:
@@ -319,6 +332,8 @@ def apply_user_import(
             user.display_name, user.role, user.unit = row.display_name, row.role, unit
             if row.phone:
                 user.phone = row.phone
+            if row.position:
+                user.position = row.position
             accounts.token_memo.forget_user(user.id)  # the role may have changed
             if row.password_hash:
                 accounts.set_password_hash(user, row.password_hash, now, must_change=True)
@@ -331,7 +346,8 @@ def apply_user_import(
             password, password_hash = generated[row.username]
             result.credentials.append((row.username, row.display_name, password))
         user = User(username=row.username, display_name=row.display_name, unit=unit, role=row.role,
-                    password_hash=password_hash, must_change_password=True, created_at=now, phone=row.phone or None)
+                    password_hash=password_hash, must_change_password=True, created_at=now, phone=row.phone or None,
+                    position=row.position or None)
         db.session.add(user)
         result.created += 1
     db.session.flush()
@@ -351,6 +367,7 @@ def user_template_xlsx() -> bytes:
     """The import template with two example rows."""
     return table_to_xlsx(
         USER_IMPORT_HEADERS,
-        [["zhangsan", "张三", "区图书馆", "职工", "", "13800000000"], ["lisi", "李四", "区文化馆", "职工", "Maple#Brook58", ""]],
+        [["zhangsan", "张三", "区图书馆", "职工", "", "13800000000", "从业人员"],
+         ["lisi", "李四", "区文化馆", "职工", "Maple#Brook58", "", "安全生产管理人员"]],
         sheet_title="用户",
     )

@@ -103,7 +103,8 @@ def create_user(body):
     with write_block():
         unit = accounts.get_unit(body["unit_id"]) if body["unit_id"] is not None else None
         user = user_admin.add_user(body["username"], body["display_name"], unit, body["role"], password_hash,
-                                   api_user(), now_utc(), must_change_password=body["must_change_password"])
+                                   api_user(), now_utc(), must_change_password=body["must_change_password"],
+                                   position=body["position"])
     return user
 
 

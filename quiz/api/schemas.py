@@ -22,7 +22,7 @@ from marshmallow.validate import Validator
 
 from question_bank import QUESTION_TYPES
 
-from ..models import REVIEW_POLICIES, ROLES, SCORING_POLICIES, UNIT_KINDS
+from ..models import POSITIONS, REVIEW_POLICIES, ROLES, SCORING_POLICIES, UNIT_KINDS
 from ..params import MAX_DATABASE_ID
 from ..services.clock import TIME_RANGE_MESSAGE, isoformat, supported_time
 from ..services.quizzes import quiz_max_score
@@ -77,6 +77,8 @@ class UserOut(Schema):
     display_name = String(required=True)
     role = String(required=True)
     unit = Nested(UnitRef, allow_none=True, required=True)
+    #: 岗位类别 (主要负责人 / 安全生产管理人员 / 从业人员); null: none recorded (counted as 从业人员)
+    position = String(allow_none=True, required=True)
 
 
 class TokenIn(Strict):
@@ -120,6 +122,8 @@ class UserIn(Strict):
     display_name = String(load_default="", validate=Length(0, 64))
     unit_id = Integer(load_default=None, allow_none=True, validate=DATABASE_ID)
     role = String(load_default="employee", validate=OneOf(ROLES))
+    #: 岗位类别; null or absent: 从业人员
+    position = String(load_default=None, allow_none=True, validate=OneOf(POSITIONS))
     must_change_password = Boolean(load_default=False, metadata={
         "description": "true: the account must set its own password before anything else "
                        "(web: the password page; API: 403 password_change_required until POST /me/password)"})

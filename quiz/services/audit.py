@@ -59,10 +59,17 @@ ACTION_LABELS = {
     "session.create": "新建线下培训",
     "session.update": "修改线下培训",
     "session.attendance": "线下培训签到",
+    "requirement.create": "新增培训要求",
+    "requirement.update": "修改培训要求",
+    "requirement.activate": "启用培训要求",
+    "requirement.deactivate": "停用培训要求",
+    "record.void": "作废培训记录",
+    "record.amend": "更正培训记录",
+    "record.add": "补录培训记录",
 }
 
 TARGET_LABELS = {"question": "题目", "import_mapping": "导入列映射", "edition": "被替代版本", "category": "分类", "quiz": "测验", "unit": "单位", "user": "用户",
-                 "campaign": "活动", "series": "闯关", "course": "课程", "training_session": "线下培训"}
+                 "campaign": "活动", "series": "闯关", "course": "课程", "training_session": "线下培训", "requirement": "培训要求"}
 
 
 def _plain(value: Any) -> Any:

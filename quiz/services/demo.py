@@ -15,6 +15,7 @@ from ..campaigns import services as campaigns
 from ..training import levels
 from ..learning.demo import seed_demo_course
 from ..offline.demo import seed_demo_sessions
+from ..records.demo import seed_demo_records
 from .clock import CAMPAIGN_TZ
 from .questions import import_question_records
 
@@ -96,6 +97,7 @@ def seed_demo(now: datetime, *, hash_method: str) -> list[tuple[str, str, str]]:
     seed_demo_campaigns(trainer, [contest_quiz, fire_contest], series, now)
     seed_demo_course(trainer, fire_contest, now)
     seed_demo_sessions(trainer, fire_contest, now)
+    seed_demo_records(now)
     return logins
 
 

@@ -180,6 +180,7 @@ def employee_flow(walk: Walk, demo, tmp_path) -> None:
         page.wait_for_url("**/items/*")
         walk.check(name)
         page.go_back()
+    walk.visit("/records/me", "record-me")
     walk.visit("/boards/", "boards-index")
     walk.visit(f"/boards/quizzes/{demo['contest_id']}/", "board-units")
     walk.visit(f"/boards/quizzes/{demo['contest_id']}/users", "board-users")
@@ -268,6 +269,16 @@ def trainer_flow(walk: Walk, demo, tmp_path) -> None:
     walk.check("learning-course-manage")
     page.locator("#add-video").click()
     walk.check("learning-item-new-video")
+    walk.visit("/records/units", "ledger-units")
+    page.locator("#ledger-units a", has_text="区图书馆").click()
+    page.wait_for_url("**/records/units/*")
+    walk.check("ledger")
+    page.locator(".ledger-row a", has_text="张三").click()
+    page.wait_for_url("**/records/users/*")
+    page.locator("#correction-panel summary").click()
+    page.locator("#correction-save").click()
+    page.wait_for_load_state()
+    walk.check("record-correction-errors")
 
 
 def admin_flow(walk: Walk, demo, tmp_path) -> None:
@@ -282,6 +293,11 @@ def admin_flow(walk: Walk, demo, tmp_path) -> None:
     page.get_by_role("button", name=re.compile("创建|保存")).first.click()
     page.wait_for_load_state()
     walk.check("user-created")
+    walk.visit("/records/requirements", "requirements")
+    walk.visit("/records/requirements/new", "requirement-new")
+    page.locator("#requirement-save").click()
+    page.wait_for_load_state()
+    walk.check("requirement-new-errors")
     walk.visit("/admin/users/import", "user-import")
     users = tmp_path / "users.csv"
     users.write_text("用户名,姓名,单位,角色,初始密码\nimport_one,导入一,区图书馆,职工,\nimport_two,导入二,不存在的单位,职工,\n",

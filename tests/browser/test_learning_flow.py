@@ -1,6 +1,6 @@
 """学习资料 in real Chromium: an employee reads an article (a short required time), watches the
-4-second test video at normal speed, passes the linked quiz and finds the 学时 credited; the
-pages at 375 px and at desktop width."""
+4-second test video at normal speed, passes the linked quiz and finds the 学时 credited, then
+finds them in 我的培训档案 (the 个人培训档案); the pages at 375 px and at desktop width."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from quiz.extensions import db
 from quiz.learning import files, services
 from quiz.learning.demo import DEMO_VIDEO
 from quiz.learning.services import CourseFields, ItemFields
+from quiz.records.requirements import install_default_requirements
 from quiz.services.clock import now_utc
 from quiz.services.quizzes import RuleSpec
 
@@ -62,6 +63,8 @@ def wait_done(page):
 
 def test_employee_studies_a_course_and_gets_the_hours(page, browser, live_url, build, browser_login, screenshot):
     course, quiz = make_course(build)
+    install_default_requirements(now_utc())
+    db.session.commit()
     user = build.user("zhangsan", display_name="张三")
     browser_login(page, user)
     page.get_by_role("link", name="学习", exact=True).click()
@@ -114,6 +117,19 @@ def test_employee_studies_a_course_and_gets_the_hours(page, browser, live_url, b
     assert "消防安全微课堂" in page.locator("#completions").inner_text()
     screenshot(page, "learning-index")
 
+    # 我的培训档案: the course with its 学时, the quiz with its result, the fire-safety requirement met
+    page.locator("#my-record-link").click()
+    page.wait_for_url("**/records/me")
+    course_row = page.locator("#record-entries tr[data-kind=course]")
+    expect(course_row).to_have_count(1)
+    assert "消防安全微课堂" in course_row.inner_text() and course_row.locator(".entry-hours").inner_text() == "0.5"
+    assert "合格" in page.locator("#record-entries tr[data-kind=quiz]").inner_text()
+    assert page.locator("#record-total-hours").inner_text() == "0.5"
+    assert page.locator(".requirement-status[data-met='1']").count() == 1
+    screenshot(page, "record-me")
+    response = page.request.get(live_url + page.locator("#record-pdf").get_attribute("href"))
+    assert response.status == 200 and response.body().startswith(b"%PDF-")
+
     # the same pages on a phone
     phone = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     mobile = phone.new_page()
@@ -121,7 +137,8 @@ def test_employee_studies_a_course_and_gets_the_hours(page, browser, live_url, b
     for name, path in (("learning-index-375", "/learning/"),
                        ("learning-course-375", f"/learning/courses/{course.id}"),
                        ("learning-article-375", f"/learning/courses/{course.id}/items/{course.items[0].id}"),
-                       ("learning-video-375", f"/learning/courses/{course.id}/items/{course.items[2].id}")):
+                       ("learning-video-375", f"/learning/courses/{course.id}/items/{course.items[2].id}"),
+                       ("record-me-375", "/records/me")):
         mobile.goto(live_url + path)
         width = mobile.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} is {width} px wide"
