@@ -62,8 +62,10 @@ def get_quiz(quiz_id):
 def start_attempt(quiz_id):
     now = now_utc()
     quiz = quizzes.get_quiz(quiz_id)
-    attempt, created = attempts.start_attempt(api_user(), quiz, now)
-    return attempt_json(attempt, now), 201 if created else 200
+    # the caller's identity is all a start reads of the user (no user row loaded)
+    attempt, created = attempts.start_attempt(api_identity(), quiz, now)
+    # a new attempt's questions are the rows just frozen, and it has no answers yet
+    return attempt_json(attempt, now, answers={} if created else None), 201 if created else 200
 
 
 def _load_attempt_finalizing(attempt_id: int, now):

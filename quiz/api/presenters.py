@@ -41,9 +41,11 @@ def result_json(attempt: Attempt, now: datetime) -> dict:
     }
 
 
-def attempt_json(attempt: Attempt, now: datetime) -> dict:
-    """The attempt as its owner sees it: while in progress nothing reveals an answer."""
-    answers = answers_by_question(attempt)
+def attempt_json(attempt: Attempt, now: datetime, answers: dict | None = None) -> dict:
+    """The attempt as its owner sees it: while in progress nothing reveals an answer.
+    ``answers`` by question id when the caller knows them (a new attempt has none)."""
+    if answers is None:
+        answers = answers_by_question(attempt)
     return {
         "id": attempt.id,
         "quiz_id": attempt.quiz_id,
