@@ -63,9 +63,11 @@ def start_attempt(quiz_id):
     now = now_utc()
     quiz = quizzes.get_quiz(quiz_id)
     # the caller's identity is all a start reads of the user (no user row loaded)
-    attempt, created = attempts.start_attempt(api_identity(), quiz, now)
-    # a new attempt's questions are the rows just frozen, and it has no answers yet
-    return attempt_json(attempt, now, answers={} if created else None), 201 if created else 200
+    attempt, paper = attempts.start_attempt_with_paper(api_identity(), quiz, now)
+    if paper is None:  # resumed
+        return attempt_json(attempt, now), 200
+    # a new attempt: its questions are the rows just frozen, and it has no answers yet
+    return attempt_json(attempt, now, questions=paper, answers={}), 201
 
 
 def _load_attempt_finalizing(attempt_id: int, now):

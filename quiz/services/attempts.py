@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import JSON, Integer, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import AttemptsExhausted, Conflict, InvalidAnswer, NotFound, QuizClosed, TimeUp
 from ..extensions import db
@@ -69,17 +68,35 @@ def in_progress_attempt(user: User, quiz: Quiz) -> Attempt | None:
     )
 
 
-def _start_state(user: User, quiz: Quiz, now: datetime) -> tuple[int | None, int, int]:
-    """For a start, in one query: the attempt in progress (its id, None if there is none) and the
-    attempts used in total and today (what attempt_allowance counts)."""
-    in_progress_id, used_total, used_today = db.session.execute(
-        select(
-            func.max(Attempt.id).filter(Attempt.status == "in_progress"),
-            func.count(Attempt.id),
-            func.count(Attempt.id).filter(Attempt.started_at >= campaign_day_start(now)),
-        ).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
-    ).one()
+#: The start's one look at the user's attempts at the quiz, built once (SQLAlchemy caches its
+#: compiled form): the attempt in progress (its id) and the attempts used in total and today
+#: (what attempt_allowance counts).
+_START_STATE = select(
+    func.max(Attempt.id).filter(Attempt.status == "in_progress"),
+    func.count(Attempt.id),
+    func.count(Attempt.id).filter(Attempt.started_at >= bindparam("day_start", type_=Attempt.started_at.type)),
+).where(Attempt.user_id == bindparam("user_id"), Attempt.quiz_id == bindparam("quiz_id"))
+
+
+def _start_state(user, quiz: Quiz, now: datetime) -> tuple[int | None, int, int]:
+    """(id of the attempt in progress or None, attempts used in total, attempts used today)."""
+    in_progress_id, used_total, used_today = db.session.execute(_START_STATE, {
+        "user_id": user.id, "quiz_id": quiz.id, "day_start": campaign_day_start(now)}).one()
     return in_progress_id, used_total, used_today
+
+
+@dataclass(frozen=True)
+class FrozenQuestion:
+    """A question as a new attempt froze it (the columns of AttemptQuestion the taker sees)."""
+
+    question_id: int
+    position: int
+    points: int
+    type: str
+    stem: str
+    options: list[str]
+    option_order: list[int]
+    is_marked: bool = False
 
 
 def start_attempt(user, quiz: Quiz, now: datetime, rng: random.Random | None = None) -> tuple[Attempt, bool]:
@@ -87,21 +104,25 @@ def start_attempt(user, quiz: Quiz, now: datetime, rng: random.Random | None = N
 
     ``user`` is the User or anything with its ``id`` (the API passes the caller's identity).
     An attempt in progress is resumed even if the quiz has closed meanwhile (it then
-    expires at its own deadline).  A new attempt's ``questions`` are the rows just frozen
-    (no reload); it has no answers yet.
+    expires at its own deadline).
     """
+    attempt, paper = start_attempt_with_paper(user, quiz, now, rng)
+    return attempt, paper is not None
+
+
+def start_attempt_with_paper(user, quiz: Quiz, now: datetime,
+                             rng: random.Random | None = None) -> tuple[Attempt, list[FrozenQuestion] | None]:
+    """start_attempt, returning the new attempt's frozen questions (in order) instead of
+    ``created``: None when an attempt in progress was resumed.  The paper is written with one
+    multi-row INSERT and not read back; ``attempt.questions`` loads it when first read."""
     rng = rng or random.SystemRandom()
     ensure_level_unlocked(user, quiz)  # training: level N+1 only after level N is passed
     in_progress_id, used_total, used_today = _start_state(user, quiz, now)
     if in_progress_id is not None:
         current = db.session.get(Attempt, in_progress_id)
-        if finalize_if_expired(current, now):
-            used_total, used_today = db.session.execute(  # counted again after finalizing
-                select(func.count(Attempt.id),
-                       func.count(Attempt.id).filter(Attempt.started_at >= campaign_day_start(now)))
-                .where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)).one()
-        else:
-            return current, False
+        if not finalize_if_expired(current, now):
+            return current, None
+        _, used_total, used_today = _start_state(user, quiz, now)  # counted again after finalizing
     allowance = allowance_from_counts(quiz, now, used_total, used_today)
     if allowance.reason == "quiz_closed":
         raise QuizClosed()
@@ -156,14 +177,13 @@ def start_attempt(user, quiz: Quiz, now: datetime, rng: random.Random | None = N
         if existing is None:
             # the conflict was the attempt's number: a concurrent start that has ended since
             raise Conflict("另一个开始答题的请求刚刚完成，请刷新后重试", code="start_conflict")
-        return existing, False
-    # The paper frozen in one multi-row INSERT ... RETURNING (SQLAlchemy's "insertmanyvalues"
-    # on both databases); the returned rows are the attempt's questions, so the answer to the
-    # start needs no reload.
-    rows = db.session.scalars(insert(AttemptQuestion).returning(AttemptQuestion),
-                              [{**row, "attempt_id": attempt.id} for row in frozen])
-    set_committed_value(attempt, "questions", sorted(rows, key=lambda row: row.position))
-    return attempt, True
+        return existing, None
+    # The paper frozen in one multi-row INSERT (Core, on the session's connection: no ORM
+    # objects are made for rows this request does not read back).
+    db.session.connection().execute(insert(AttemptQuestion.__table__),
+                                    [{**row, "attempt_id": attempt.id} for row in frozen])
+    return attempt, [FrozenQuestion(row["question_id"], row["position"], row["points"], row["type"], row["stem"],
+                                    row["options"], row["option_order"]) for row in frozen]
 
 
 def get_own_attempt(attempt_id: int, user_id: int) -> Attempt:
