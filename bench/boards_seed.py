@@ -56,12 +56,19 @@ TREE_LEVELS = (10, 90, 900, 2000)
 TREE_USER_SHARE = (0.02, 0.08, 0.20, 0.70)
 
 
-def seed_tree_units(session, rng: random.Random, now) -> list[list[int]]:
-    """TREE_LEVELS units level by level, each under a random unit of the level above (bulk inserts);
+def tree_levels(units: int) -> tuple[int, ...]:
+    """TREE_LEVELS scaled to about ``units`` units in all (at least one per level)."""
+    scaled = [max(1, round(count * units / sum(TREE_LEVELS))) for count in TREE_LEVELS]
+    scaled[-1] = max(1, units - sum(scaled[:-1]))
+    return tuple(scaled)
+
+
+def seed_tree_units(session, rng: random.Random, now, levels_spec: tuple[int, ...] = TREE_LEVELS) -> list[list[int]]:
+    """``levels_spec`` (TREE_LEVELS) units level by level, each under a random unit of the level above (bulk inserts);
     1 % of the lowest two levels retired.  Returns the unit ids of each level."""
     kinds = ("局属单位", "局属单位", "科室", "班组")
     levels: list[list[int]] = []
-    for depth, count in enumerate(TREE_LEVELS):
+    for depth, count in enumerate(levels_spec):
         parents = levels[-1] if levels else [None]
         rows = []
         for i in range(count):
@@ -78,7 +85,7 @@ def seed_tree_units(session, rng: random.Random, now) -> list[list[int]]:
 
 
 def seed(url: str, instance: str, *, units: int = 300, users: int = 30_000, attempts: int = 100_000,
-         seed_value: int = 2026, tree: bool = False) -> dict:
+         seed_value: int = 2026, tree: bool = False, levels_spec: tuple[int, ...] = TREE_LEVELS) -> dict:
     """Migrate and fill the database; returns ids the benchmark needs and the seeding time.
 
     ``tree``: a 4-level unit tree of TREE_LEVELS units instead of ``units`` flat ones."""
@@ -92,7 +99,7 @@ def seed(url: str, instance: str, *, units: int = 300, users: int = 30_000, atte
         now = OPENS_AT + timedelta(days=12)
         levels = None
         if tree:
-            levels = seed_tree_units(session, rng, now)
+            levels = seed_tree_units(session, rng, now, levels_spec)
         else:
             session.execute(insert(Unit), [
                 {"name": f"单位{i:03d}", "kind": ("科室", "局属单位", "企业")[i % 3],

@@ -22,15 +22,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
-import shutil
-import signal
-import subprocess
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -42,17 +36,12 @@ from quiz.services.clock import now_utc
 from quiz.services.quizzes import RuleSpec
 
 from helpers import PASSWORD, ROOT
-from test_reliability import GUNICORN, free_port
+from bench.two_servers import (  # noqa: F401 - the launcher, shared with bench/city.py
+    GUNICORN, NGINX, OPENSSL, REDIS_SERVER, Deployment, gunicorn_command, nginx_conf_for_test, nginx_main_conf,
+    wait_for,
+)
 
 requests = pytest.importorskip("requests")
-
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-REDIS_SERVER = shutil.which("redis-server")
-OPENSSL = shutil.which("openssl")
-NGINX_CONF = ROOT / "deploy" / "nginx" / "quiz.conf"
-UNIT = ROOT / "deploy" / "systemd" / "quiz@.service"
-SECRET = "two-servers-shared-secret"
-NOBODY = 65534
 
 pytestmark = [
     pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
@@ -62,186 +51,6 @@ pytestmark = [
     pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed (the test's self-signed certificate)"),
     pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in this environment"),
 ]
-
-
-# ---------------------------------------------------------------- the deployment
-
-
-def nginx_conf_for_test(*, upstreams: list[int], port: int, http_port: int, cert: Path, key: Path,
-                        cache: Path, access_log: Path) -> str:
-    """deploy/nginx/quiz.conf with its "test:" lines pointed at this test's ports and files."""
-    text = NGINX_CONF.read_text()
-    replacements = {
-        "server 127.0.0.1:8001 ": f"server 127.0.0.1:{upstreams[0]} ",
-        "server 127.0.0.1:8002 ": f"server 127.0.0.1:{upstreams[1]} ",
-        "proxy_cache_path /var/cache/nginx/quiz ": f"proxy_cache_path {cache} ",
-        "listen 443 ssl http2;": f"listen 127.0.0.1:{port} ssl http2;",
-        "ssl_certificate     /etc/ssl/quiz/fullchain.pem;": f"ssl_certificate {cert};",
-        "ssl_certificate_key /etc/ssl/quiz/privkey.pem;": f"ssl_certificate_key {key};",
-        "listen 80;": f"listen 127.0.0.1:{http_port};",
-        "access_log /var/log/nginx/quiz.access.log quiz;": f"access_log {access_log} quiz;",
-    }
-    for old, new in replacements.items():
-        assert text.count(old) == 1, f"deploy/nginx/quiz.conf no longer has exactly one {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
-def nginx_main_conf(prefix: Path, site: str) -> str:
-    """What Debian's /etc/nginx/nginx.conf gives the site, for an unprivileged nginx in ``prefix``:
-    no daemon, pid, logs and temp folders inside it."""
-    temp = {name: prefix / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for folder in temp.values():
-        folder.mkdir(exist_ok=True)
-    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
-    return f"""daemon off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    {mime}
-    default_type application/octet-stream;
-    client_body_temp_path {temp['client_body']};
-    proxy_temp_path {temp['proxy']};
-    fastcgi_temp_path {temp['fastcgi']};
-    uwsgi_temp_path {temp['uwsgi']};
-    scgi_temp_path {temp['scgi']};
-    access_log {prefix}/other.log;
-{site}
-}}
-"""
-
-
-def gunicorn_command(port: int) -> list[str]:
-    """The ExecStart of deploy/systemd/quiz@.service for instance ``port`` of this checkout."""
-    text = UNIT.read_text().replace("\\\n", " ")
-    line = next(line for line in text.splitlines() if line.startswith("ExecStart="))
-    line = (line.removeprefix("ExecStart=").replace("%i", str(port)).replace("${WORKERS}", "2")
-            .replace("${TRUSTED_PROXIES}", "127.0.0.1"))
-    argv = shlex.split(line)
-    assert argv[0] == "/srv/quiz/.venv/bin/gunicorn" and "wsgi:app" in argv
-    return [str(GUNICORN), *argv[1:]]
-
-
-def wait_for(check, what: str, seconds: float = 30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001 - not listening yet, whatever the client calls it
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not start")
-
-
-class Deployment:
-    """Redis, two app servers and nginx; ``kill(0)`` is the SIGKILL of app server 1."""
-
-    def __init__(self, database_url: str, folder: Path):
-        self.folder = folder
-        self.processes: dict[str, subprocess.Popen] = {}
-        self.redis_url = f"redis://127.0.0.1:{free_port()}/0"
-        self.ports = [free_port(), free_port()]
-        self.nginx_port, self.http_port = free_port(), free_port()
-        self.database_url = database_url
-        self._nginx_prefix: Path | None = None
-
-    # -- start and stop
-
-    def start(self):
-        redis_port = urlsplit(self.redis_url).port
-        self._spawn("redis", [REDIS_SERVER, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--dir", str(self.folder)])
-        import redis
-        wait_for(lambda: redis.Redis.from_url(self.redis_url).ping(), "redis-server")
-        for index, port in enumerate(self.ports):
-            self._start_app(index)
-        for index, port in enumerate(self.ports):
-            wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200,
-                     f"app server {index + 1}")
-        self._start_nginx()
-
-    def _spawn(self, name: str, argv: list[str], **kwargs):
-        with open(self.folder / f"{name}.log", "ab") as log:  # the process keeps its own copy
-            self.processes[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                                    start_new_session=True, **kwargs)
-
-    def _start_app(self, index: int):
-        env = {**os.environ, "DATABASE_URL": self.database_url, "SECRET_KEY": SECRET, "REDIS_URL": self.redis_url,
-               "QUIZ_INSTANCE_PATH": str(self.folder / f"instance{index + 1}"), "PYTHONPATH": str(ROOT),
-               "PREFERRED_URL_SCHEME": "https", "TRUSTED_PROXIES": "127.0.0.1"}
-        env.pop("ALLOW_REGISTRATION", None)
-        self._spawn(f"app{index + 1}", gunicorn_command(self.ports[index]), cwd=ROOT, env=env)
-
-    def _start_nginx(self):
-        prefix = self.nginx_prefix()
-        cert, key = prefix / "cert.pem", prefix / "key.pem"
-        subprocess.run([OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                       check=True, capture_output=True)
-        self.cert = cert
-        prefix = self.nginx_prefix()
-        site = nginx_conf_for_test(upstreams=self.ports, port=self.nginx_port, http_port=self.http_port, cert=cert,
-                                   key=key, cache=prefix / "cache", access_log=prefix / "access.log")
-        conf = prefix / "nginx.conf"
-        conf.write_text(nginx_main_conf(prefix, site))
-        checked = subprocess.run([NGINX, "-t", "-p", str(prefix), "-c", str(conf)], capture_output=True, text=True)
-        assert checked.returncode == 0, checked.stderr
-        self._spawn("nginx", [NGINX, "-p", str(prefix), "-c", str(conf)], **self.unprivileged(prefix))
-        wait_for(lambda: requests.get(f"{self.url}/healthz", verify=str(cert), timeout=2).status_code == 200, "nginx")
-
-    def nginx_prefix(self) -> Path:
-        """nginx's folder: in the test's folder, or (when the test runs as root) a folder of
-        nobody's in /var/tmp, since nginx then runs as nobody and pytest's folders are root's only."""
-        if self._nginx_prefix is None:
-            if os.geteuid() == 0:
-                self._nginx_prefix = Path(tempfile.mkdtemp(prefix="quiz-nginx-", dir="/var/tmp"))
-                os.chown(self._nginx_prefix, NOBODY, NOBODY)
-            else:
-                self._nginx_prefix = self.folder / "nginx"
-                self._nginx_prefix.mkdir()
-        return self._nginx_prefix
-
-    @staticmethod
-    def unprivileged(prefix: Path) -> dict:
-        """Popen arguments that run nginx as an unprivileged user (itself, or nobody for root)."""
-        if os.geteuid() != 0:
-            return {}
-        for path in prefix.rglob("*"):
-            os.chown(path, NOBODY, NOBODY)
-        return {"user": NOBODY, "group": NOBODY, "extra_groups": []}
-
-    def kill(self, index: int):
-        """SIGKILL app server ``index`` (master and workers), as a crash or a pulled plug does."""
-        process = self.processes[f"app{index + 1}"]
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
-
-    def stop(self):
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
-        if self._nginx_prefix is not None and os.geteuid() == 0:
-            shutil.copy(self._nginx_prefix / "error.log", self.folder / "nginx-error.log")
-            shutil.rmtree(self._nginx_prefix, ignore_errors=True)
-
-    # -- addresses
-
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self.nginx_port}"
-
-    def server(self, index: int) -> str:
-        return f"http://127.0.0.1:{self.ports[index]}"
-
-    def access_log(self) -> list[tuple[str, str, str, str]]:
-        """(method, path, status, upstream addresses) of each request, from the site's own log format."""
-        pattern = re.compile(r'"(\w+) (\S+) [^"]*" (\d+) \d+ \S+ "([^"]*)"')
-        lines = (self.nginx_prefix() / "access.log").read_text().splitlines()
-        return [match.groups() for match in map(pattern.search, lines) if match]
 
 
 @pytest.fixture

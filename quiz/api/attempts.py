@@ -62,8 +62,12 @@ def get_quiz(quiz_id):
 def start_attempt(quiz_id):
     now = now_utc()
     quiz = quizzes.get_quiz(quiz_id)
-    attempt, created = attempts.start_attempt(api_user(), quiz, now)
-    return attempt_json(attempt, now), 201 if created else 200
+    # the caller's identity is all a start reads of the user (no user row loaded)
+    attempt, paper = attempts.start_attempt_with_paper(api_identity(), quiz, now)
+    if paper is None:  # resumed
+        return attempt_json(attempt, now), 200
+    # a new attempt: its questions are the rows just frozen, and it has no answers yet
+    return attempt_json(attempt, now, questions=paper, answers={}), 201
 
 
 def _load_attempt_finalizing(attempt_id: int, now):

@@ -41,9 +41,12 @@ def result_json(attempt: Attempt, now: datetime) -> dict:
     }
 
 
-def attempt_json(attempt: Attempt, now: datetime) -> dict:
-    """The attempt as its owner sees it: while in progress nothing reveals an answer."""
-    answers = answers_by_question(attempt)
+def attempt_json(attempt: Attempt, now: datetime, *, questions=None, answers: dict | None = None) -> dict:
+    """The attempt as its owner sees it: while in progress nothing reveals an answer.
+    ``questions`` (in order) and ``answers`` by question id when the caller has them already
+    (a new attempt: the paper just frozen, no answers)."""
+    if answers is None:
+        answers = answers_by_question(attempt)
     return {
         "id": attempt.id,
         "quiz_id": attempt.quiz_id,
@@ -65,7 +68,7 @@ def attempt_json(attempt: Attempt, now: datetime) -> dict:
                 "selected": list(answers[item.question_id].selected) if item.question_id in answers else [],
                 "marked": bool(item.is_marked),
             }
-            for item in attempt.questions
+            for item in (attempt.questions if questions is None else questions)
         ],
         "result": result_json(attempt, now) if attempt.is_final else None,
     }

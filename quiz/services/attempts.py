@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import JSON, Integer, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from ..database import single_statement
-from ..errors import AttemptsExhausted, InvalidAnswer, NotFound, QuizClosed, TimeUp
+from ..errors import AttemptsExhausted, Conflict, InvalidAnswer, NotFound, QuizClosed, TimeUp
 from ..extensions import db
 from ..models import Answer, Attempt, AttemptQuestion, Question, Quiz, User
 from ..boards.cache import mark_board_changed
@@ -27,7 +26,7 @@ from .grading import QUESTION_TYPES, choice_problem, grade_answer
 from ..training.levels import ensure_level_unlocked
 from ..training.notebook import harvest_attempt
 from ..learning.services import credit_after_attempt
-from .quizzes import draw_question_ids
+from .quizzes import draw_question_ids, draw_rules, question_contents
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,11 @@ def attempt_allowance(user: User, quiz: Quiz, now: datetime) -> AttemptAllowance
             func.count(Attempt.id).filter(Attempt.started_at >= campaign_day_start(now)),
         ).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
     ).one()
+    return allowance_from_counts(quiz, now, used_total, used_today)
+
+
+def allowance_from_counts(quiz: Quiz, now: datetime, used_total: int, used_today: int) -> AttemptAllowance:
+    """The attempts rule: the quiz open now, and neither its total nor its daily limit used up."""
     reason = None
     if not quiz.is_open(now):
         reason = "quiz_closed"
@@ -65,21 +69,62 @@ def in_progress_attempt(user: User, quiz: Quiz) -> Attempt | None:
     )
 
 
-def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | None = None) -> tuple[Attempt, bool]:
+#: The start's one look at the user's attempts at the quiz, built once (SQLAlchemy caches its
+#: compiled form): the attempt in progress (its id) and the attempts used in total and today
+#: (what attempt_allowance counts).
+_START_STATE = select(
+    func.max(Attempt.id).filter(Attempt.status == "in_progress"),
+    func.count(Attempt.id),
+    func.count(Attempt.id).filter(Attempt.started_at >= bindparam("day_start", type_=Attempt.started_at.type)),
+).where(Attempt.user_id == bindparam("user_id"), Attempt.quiz_id == bindparam("quiz_id"))
+
+
+def _start_state(user, quiz: Quiz, now: datetime) -> tuple[int | None, int, int]:
+    """(id of the attempt in progress or None, attempts used in total, attempts used today)."""
+    in_progress_id, used_total, used_today = db.session.execute(_START_STATE, {
+        "user_id": user.id, "quiz_id": quiz.id, "day_start": campaign_day_start(now)}).one()
+    return in_progress_id, used_total, used_today
+
+
+@dataclass(frozen=True)
+class FrozenQuestion:
+    """A question as a new attempt froze it (the columns of AttemptQuestion the taker sees)."""
+
+    question_id: int
+    position: int
+    points: int
+    type: str
+    stem: str
+    options: list[str]
+    option_order: list[int]
+    is_marked: bool = False
+
+
+def start_attempt(user, quiz: Quiz, now: datetime, rng: random.Random | None = None) -> tuple[Attempt, bool]:
     """Return (attempt, created): the attempt in progress if there is one, else a new one.
 
+    ``user`` is the User or anything with its ``id`` (the API passes the caller's identity).
     An attempt in progress is resumed even if the quiz has closed meanwhile (it then
     expires at its own deadline).
     """
+    attempt, paper = start_attempt_with_paper(user, quiz, now, rng)
+    return attempt, paper is not None
+
+
+def start_attempt_with_paper(user, quiz: Quiz, now: datetime,
+                             rng: random.Random | None = None) -> tuple[Attempt, list[FrozenQuestion] | None]:
+    """start_attempt, returning the new attempt's frozen questions (in order) instead of
+    ``created``: None when an attempt in progress was resumed.  The paper is written with one
+    multi-row INSERT and not read back; ``attempt.questions`` loads it when first read."""
     rng = rng or random.SystemRandom()
     ensure_level_unlocked(user, quiz)  # training: level N+1 only after level N is passed
-    current = in_progress_attempt(user, quiz)
-    if current is not None:
-        if finalize_if_expired(current, now):
-            current = None
-        else:
-            return current, False
-    allowance = attempt_allowance(user, quiz, now)
+    in_progress_id, used_total, used_today = _start_state(user, quiz, now)
+    if in_progress_id is not None:
+        current = db.session.get(Attempt, in_progress_id)
+        if not finalize_if_expired(current, now):
+            return current, None
+        _, used_total, used_today = _start_state(user, quiz, now)  # counted again after finalizing
+    allowance = allowance_from_counts(quiz, now, used_total, used_today)
     if allowance.reason == "quiz_closed":
         raise QuizClosed()
     if allowance.reason == "attempts_exhausted":
@@ -87,24 +132,13 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | No
             raise AttemptsExhausted(f"该测验最多可答 {quiz.max_attempts} 次，您已用完")
         raise AttemptsExhausted(f"该测验每天最多可答 {quiz.max_attempts_per_day} 次，请明天再来")
 
-    picks = draw_question_ids(quiz.rules, rng)
+    picks = draw_question_ids(draw_rules(quiz), rng)
     if quiz.shuffle_questions:
         rng.shuffle(picks)
-    questions = {
-        q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_([qid for qid, _ in picks])))
-    }
+    questions = question_contents([qid for qid, _ in picks])
     deadline = now + timedelta(seconds=quiz.time_limit_seconds)
     if quiz.closes_at is not None:
         deadline = min(deadline, quiz.closes_at)
-    attempt = Attempt(
-        user_id=user.id,
-        quiz_id=quiz.id,
-        number=allowance.used_total + 1,
-        status="in_progress",
-        started_at=now,
-        deadline_at=deadline,
-        question_count=len(picks),
-    )
     frozen = []
     for position, (question_id, rule_points) in enumerate(picks):
         question = questions[question_id]
@@ -124,21 +158,33 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, rng: random.Random | No
             "source": question.source,
             "is_marked": False,
         })
-    attempt.max_score = float(sum(row["points"] for row in frozen))
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-            db.session.flush()  # the attempt's id, for its questions
-    except IntegrityError:
-        # Another request opened an attempt for this user and quiz at the same moment.
+    dialect_insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # ON CONFLICT DO NOTHING: when another request opened an attempt for this user and quiz at
+    # the same moment (the one-in-progress index), no row comes back and that attempt is resumed.
+    attempt = db.session.scalar(
+        dialect_insert(Attempt).values(
+            user_id=user.id,
+            quiz_id=quiz.id,
+            number=allowance.used_total + 1,
+            status="in_progress",
+            started_at=now,
+            deadline_at=deadline,
+            question_count=len(picks),
+            max_score=float(sum(row["points"] for row in frozen)),
+        ).on_conflict_do_nothing().returning(Attempt)
+    )
+    if attempt is None:
         existing = in_progress_attempt(user, quiz)
         if existing is None:
-            raise
-        return existing, False
-    # The paper frozen in one multi-row INSERT (an ORM bulk insert: no per-row RETURNING);
-    # ``attempt.questions`` loads them when first read.
-    db.session.execute(insert(AttemptQuestion), [{**row, "attempt_id": attempt.id} for row in frozen])
-    return attempt, True
+            # the conflict was the attempt's number: a concurrent start that has ended since
+            raise Conflict("另一个开始答题的请求刚刚完成，请刷新后重试", code="start_conflict")
+        return existing, None
+    # The paper frozen in one multi-row INSERT (Core, on the session's connection: no ORM
+    # objects are made for rows this request does not read back).
+    db.session.connection().execute(insert(AttemptQuestion.__table__),
+                                    [{**row, "attempt_id": attempt.id} for row in frozen])
+    return attempt, [FrozenQuestion(row["question_id"], row["position"], row["points"], row["type"], row["stem"],
+                                    row["options"], row["option_order"]) for row in frozen]
 
 
 def get_own_attempt(attempt_id: int, user_id: int) -> Attempt:

@@ -75,12 +75,15 @@ def candidate_ids(rule) -> list[int]:
     return list(db.session.scalars(select(Question.id).where(*_rule_filter(rule)).order_by(Question.id)))
 
 
-#: Candidate pools of this process for one bank version: {rule key: ids}.  A start reads the
-#: version (one primary-key lookup) instead of one query per rule; any flush that writes a
-#: question or category bumps the version (bump_bank_version), so no pool outlives a change.
-_POOLS: dict[str, dict[tuple, tuple[int, ...]]] = {}
+#: What a start reads of the bank, cached per process for one bank version: the candidate
+#: pools per rule key, the questions' frozen content, and the quizzes' draw rules.  A start reads
+#: the version (one primary-key lookup) instead of one query per rule, the drawn questions and the
+#: quiz's rules; any flush that writes a question, category or quiz rule bumps the version
+#: (bump_bank_version), so nothing cached outlives a change.
+_CACHE: dict[str, dict[str, dict]] = {}
 _POOL_RULE_FIELDS = ("question_id", "category_id", "type", "difficulty")
 _BANK_CHANGED = "quiz.bank_changed"
+_VERSION_READ = "quiz.bank_version"
 
 
 def bank_version() -> str:
@@ -88,15 +91,29 @@ def bank_version() -> str:
     return db.session.scalar(select(QuestionBankVersion.version).where(QuestionBankVersion.id == 1)) or ""
 
 
+def _version_cache() -> dict[str, dict] | None:
+    """This process's cache for the bank version this transaction reads (read once per
+    transaction); None when this transaction changed the bank itself (its changes are not
+    everyone's yet, and may be rolled back)."""
+    info = db.session.info
+    if info.get(_BANK_CHANGED):
+        return None
+    version = info.get(_VERSION_READ)
+    if version is None:
+        version = info[_VERSION_READ] = bank_version()
+    cache = _CACHE.get(version)
+    if cache is None:
+        _CACHE.clear()  # older versions can never be asked for again
+        cache = _CACHE[version] = {"pools": {}, "contents": {}, "rules": {}}
+    return cache
+
+
 def candidate_pools(rules) -> list[tuple[int, ...]]:
     """The draw's candidate ids per rule, cached per process for the bank version they were read at."""
-    if db.session.info.get(_BANK_CHANGED):  # this transaction's own changes are not everyone's yet
+    cache = _version_cache()
+    if cache is None:
         return [tuple(candidate_ids(rule)) for rule in rules]
-    version = bank_version()
-    pools = _POOLS.get(version)
-    if pools is None:
-        _POOLS.clear()  # older versions can never be asked for again
-        pools = _POOLS[version] = {}
+    pools = cache["pools"]
     result = []
     for rule in rules:
         key = tuple(getattr(rule, name) for name in _POOL_RULE_FIELDS)
@@ -106,12 +123,59 @@ def candidate_pools(rules) -> list[tuple[int, ...]]:
     return result
 
 
+@dataclass(frozen=True)
+class QuestionContent:
+    """What a start freezes of a question into the attempt (AttemptQuestion)."""
+
+    id: int
+    type: str
+    stem: str
+    options: tuple[str, ...]
+    correct: tuple[int, ...]
+    explanation: str | None
+    source: str | None
+    points: int
+
+
+_CONTENT_COLUMNS = (Question.id, Question.type, Question.stem, Question.options, Question.correct,
+                    Question.explanation, Question.source, Question.points)
+
+
+def question_contents(question_ids) -> dict[int, QuestionContent]:
+    """The content of these questions, cached per process for the bank version (only the ones
+    not cached yet are read, in one query)."""
+    cache = _version_cache()
+    contents = cache["contents"] if cache is not None else {}
+    missing = [qid for qid in question_ids if qid not in contents]
+    if missing:
+        for row in db.session.execute(select(*_CONTENT_COLUMNS).where(Question.id.in_(missing))):
+            contents[row.id] = QuestionContent(row.id, row.type, row.stem, tuple(row.options), tuple(row.correct),
+                                               row.explanation, row.source, row.points)
+    return {qid: contents[qid] for qid in question_ids if qid in contents}
+
+
+def draw_rules(quiz: Quiz) -> tuple[RuleSpec, ...]:
+    """The quiz's draw rules in order, cached per process for the bank version (a flush that
+    writes a quiz rule bumps it)."""
+    cache = _version_cache()
+    if cache is not None and quiz.id in cache["rules"]:
+        return cache["rules"][quiz.id]
+    rules = tuple(RuleSpec(count=rule.count, category_id=rule.category_id, type=rule.type,
+                           difficulty=rule.difficulty, points=rule.points, question_id=rule.question_id)
+                  for rule in db.session.scalars(select(QuizRule).where(QuizRule.quiz_id == quiz.id)
+                                                 .order_by(QuizRule.position)))
+    if cache is not None:
+        cache["rules"][quiz.id] = rules
+    return rules
+
+
 @event.listens_for(db.session, "after_flush")
 def bump_bank_version(session, _flush_context) -> None:
-    """A flush that adds, changes or deletes a question or category bumps the bank's version in
-    the same transaction: the cached candidate pools of every worker are then stale."""
+    """A flush that adds, changes or deletes a question, category or quiz rule bumps the bank's
+    version in the same transaction: what every worker cached for the start is then stale."""
     touched = (*session.new, *session.dirty, *session.deleted)
-    if not any(isinstance(obj, (Question, Category)) and (obj not in session.dirty or session.is_modified(obj))
+    if not any(isinstance(obj, (Question, Category, QuizRule))
+               and (obj not in session.dirty or session.is_modified(obj))
                for obj in touched):
         return
     session.info[_BANK_CHANGED] = True
@@ -395,3 +459,4 @@ def published_quizzes() -> list[Quiz]:
 def _forget_bank_change(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_BANK_CHANGED, None)
+        session.info.pop(_VERSION_READ, None)
