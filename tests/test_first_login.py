@@ -90,7 +90,7 @@ def test_post_users_keeps_its_contract_and_accepts_must_change_password(app, bui
     unit = build.unit("区博物馆")
     plain = admin.post("/api/v1/users", json={"username": "atonce", "password": "Works-At-Once-3",
                                               "display_name": "马上用", "unit_id": unit.id})
-    assert plain.status_code == 201 and set(plain.json) == {"id", "username", "display_name", "role", "unit"}
+    assert plain.status_code == 201 and set(plain.json) == {"id", "username", "display_name", "role", "unit", "position"}
     assert api(_user("atonce"), password="Works-At-Once-3").get("/api/v1/me").status_code == 200
 
     forced = admin.post("/api/v1/users", json={"username": "later", "password": "Change-Me-Soon-3",

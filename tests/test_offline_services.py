@@ -176,3 +176,34 @@ def test_the_import_kind_fits_its_column():
     """PostgreSQL refuses a longer PendingImport.kind (SQLite would not notice)."""
     from quiz.models import PendingImport
     assert len(attendance_import.KIND) <= PendingImport.__table__.c.kind.type.length
+
+
+def test_an_attended_session_keeps_what_the_records_show(build):
+    session, trainer = make_session(build)
+    fields = SessionFields.of(session)
+    fields.hours = 4  # nobody attended yet: still free to change
+    assert services.update_session(session, fields, trainer, T0) == {"hours": [2.0, 4.0]}
+    services.add_attendees(session, [build.user("attended")], "list", trainer, T0)
+    db.session.commit()
+    for name, value in (("hours", 1), ("title", "另一个主题"), ("starts_at", T0 - timedelta(hours=1)),
+                        ("ends_at", T0 + timedelta(hours=9)), ("place", "别处"), ("category", "安全生产")):
+        fields = SessionFields.of(session)
+        setattr(fields, name, value)
+        with pytest.raises(ValidationFailed) as refused:
+            services.update_session(session, fields, trainer, T0)
+        assert refused.value.extra["field"] == name and "培训档案" in str(refused.value)
+        db.session.rollback()
+        assert float(session.hours) == 4 and session.title == "消防安全培训"
+    fields = SessionFields.of(session)
+    fields.content = "灭火器使用；补充：疏散路线"  # the description is not in the record
+    assert services.update_session(session, fields, trainer, T0) == {"content": ["灭火器使用", "灭火器使用；补充：疏散路线"]}
+
+
+def test_an_untouched_time_on_the_form_keeps_its_seconds(build):
+    session, trainer = make_session(build, start=T0.replace(second=17))
+    services.add_attendees(session, [build.user("attended")], "list", trainer, T0)
+    fields = SessionFields.of(session)
+    fields.starts_at = session.starts_at.replace(second=0)  # what a datetime-local field sends back
+    fields.content = "改了说明"
+    assert set(services.update_session(session, fields, trainer, T0)) == {"content"}
+    assert session.starts_at.second == 17

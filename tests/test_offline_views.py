@@ -15,7 +15,7 @@ from quiz.extensions import db
 from quiz.models import SessionAttendance
 from quiz.offline import services
 from quiz.offline.services import SessionFields
-from quiz.services.clock import now_utc
+from quiz.services.clock import CAMPAIGN_TZ, now_utc
 
 from helpers import PASSWORD, xlsx_file
 
@@ -225,3 +225,24 @@ class TestRateLimit:
         assert locked.status_code == 429
         assert client.post("/offline/checkin", data={"code": "000000"}).status_code == 429
         assert attendance(session) == 0
+
+
+def test_an_attended_session_refuses_a_record_change_on_the_form(client, build, trainer):
+    session = running_session(build)
+    services.add_attendees(session, [build.user("came")], "list", trainer, now_utc())
+    db.session.commit()
+    page = client.get(f"/offline/sessions/{session.id}/edit").data.decode()
+    assert "已有 1 人签到" in page
+    form = {"title": session.title, "category": session.category or "", "place": session.place or "",
+            "teacher": session.teacher or "", "content": "新的说明", "quiz_id": "0",
+            "starts_at": session.starts_at.astimezone(CAMPAIGN_TZ).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": session.ends_at.astimezone(CAMPAIGN_TZ).strftime("%Y-%m-%dT%H:%M")}
+    refused = client.post(f"/offline/sessions/{session.id}/edit", data={**form, "hours": "9"})
+    assert refused.status_code == 422 and "学时不能再修改" in refused.data.decode()
+    hours = float(session.hours)
+    db.session.refresh(session)
+    assert float(session.hours) == hours
+    saved = client.post(f"/offline/sessions/{session.id}/edit", data={**form, "hours": str(hours)})
+    assert saved.status_code == 302
+    db.session.refresh(session)
+    assert session.content == "新的说明"

@@ -126,6 +126,7 @@ def session_edit(session_id: int):
     changes = _save_session(form, lambda fields: services.update_session(session, fields, current_user, now_utc()))
     if changes is None:
         return render_template("offline/session_form.html", form=form, session=session,
+                               attended=services.attendance_count(session),
                                categories=services.SUGGESTED_CATEGORIES), (422 if request.method == "POST" else 200)
     flash("已保存修改。" if changes else "没有需要保存的修改。", "success")
     return redirect(url_for("offline.session_detail", session_id=session.id))

@@ -118,10 +118,32 @@ def create_session(fields: SessionFields, actor: User | None, now: datetime) -> 
     return session
 
 
+#: what the training record shows of a session: fixed once someone attended (the record is append-only)
+RECORDED_FIELDS = {"title": "培训主题", "category": "分类", "hours": "学时", "starts_at": "开始时间",
+                   "ends_at": "结束时间", "quiz_id": "考核测验", "place": "培训地点", "teacher": "授课人"}
+
+
+def check_record_kept(session: TrainingSession, before: dict, fields: SessionFields) -> None:
+    """Once someone attended, what their training record shows of the session cannot change.
+
+    The record reads the session's title, 学时 and time, so an edit would rewrite every attendee's
+    file silently; a mistake is corrected per person in 培训档案 (a TrainingCorrection, audited).
+    """
+    changed = [name for name in RECORDED_FIELDS if getattr(fields, name) != before[name]]
+    if changed and attendance_count(session):
+        name = changed[0]
+        raise ValidationFailed(f"已有人签到，{RECORDED_FIELDS[name]}不能再修改（参加人员的培训档案据此记录）；"
+                               "如有错误，请在参加人员的培训档案中更正", field=name)
+
+
 def update_session(session: TrainingSession, fields: SessionFields, actor: User | None, now: datetime) -> dict:
     """Change a session's details (the secret stays); the changes, audited as session.update."""
     fields = check_fields(fields)
     before = _values(session)
+    for name in ("starts_at", "ends_at"):  # the form shows minutes: an untouched time keeps its seconds
+        if getattr(fields, name) == before[name].replace(second=0, microsecond=0):
+            setattr(fields, name, before[name])
+    check_record_kept(session, before, fields)
     for name in before:
         setattr(session, name, getattr(fields, name))
     changes = field_changes(before, _values(session))
