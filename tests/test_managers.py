@@ -87,12 +87,14 @@ def test_unknown_quiz_or_unit_is_404_and_no_target_asks_for_one(client, web_logi
 def test_a_manager_creates_a_user_only_inside_the_subtree(client, web_login, org):
     web_login(org.bureau_manager)
     form = client.get("/org/people/new").data.decode()
-    assert "借阅班组" in form and "应急局" not in form and "系统管理员" not in form
+    assert "借阅班组" in form and "应急局" not in form and "系统管理员" not in form and "岗位类别" in form
     response = client.post("/org/people/new", data={"username": "xinren", "display_name": "新人",
-                                                     "unit_id": org.team.id, "role": "employee", "phone": "139"})
+                                                     "unit_id": org.team.id, "role": "employee", "phone": "139",
+                                                     "position": "安全生产管理人员"})
     assert response.status_code == 200 and "初始密码" in response.data.decode()
     user = db.session.scalar(db.select(User).where(User.username == "xinren"))
     assert user.unit_id == org.team.id and user.must_change_password and user.phone == "139"
+    assert user.position == "安全生产管理人员"  # binds the 12-学时 requirement of the record
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "user.create")).actor_id == org.bureau_manager.id
     outside = client.post("/org/people/new", data={"username": "waibu", "display_name": "外部",
                                                    "unit_id": org.sibling.id, "role": "employee"})

@@ -127,6 +127,7 @@ def test_wrong_expired_and_closed_codes_in_chinese(client, build, web_login):
 def test_the_manual_form_signs_in_with_the_code_alone(client, build, web_login):
     session = running_session(build, quiz=build.quiz())
     web_login(build.user("emp"))
+    assert 'href="/offline/checkin"' in client.get("/").data.decode()  # the home page leads there
     assert client.get("/offline/checkin").status_code == 200
     assert client.post("/offline/checkin", data={"code": "abc"}).status_code == 422
     response = client.post("/offline/checkin", data={"code": services.current_code(session, now_utc())})

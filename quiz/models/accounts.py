@@ -12,7 +12,7 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 
 #: The kinds offered in forms; a unit's kind is a free label (at most 20 characters) beyond these.
-UNIT_KINDS = ("科室", "局属单位", "企业", "班组", "局", "区")
+UNIT_KINDS = ("科室", "局属单位", "场馆", "景区", "企业", "班组", "局", "区")
 ROLES = ("employee", "manager", "trainer", "admin")
 #: The permission rule for staff: trainers and admins manage questions, quizzes, levels and boards,
 #: and see unpublished quizzes.

@@ -219,7 +219,8 @@ def user_new():
                 scope.require_managed_unit(current_user, form.unit_id.data or None)  # the tree as it is now
                 unit = accounts.get_unit(form.unit_id.data)
                 user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
-                                           password_hash, current_user, now_utc(), must_change_password=True)
+                                           password_hash, current_user, now_utc(), must_change_password=True,
+                                           position=form.position.data)
                 user.phone = (form.phone.data or "").strip() or None
         except DomainError as error:
             fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id,
