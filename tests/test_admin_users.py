@@ -250,3 +250,8 @@ def test_admin_forms_need_the_csrf_token(csrf_app_config, client, build):
     page = client.get("/admin/units/new").data.decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     assert client.post("/admin/units/new", data={"name": "区图书馆", "kind": "科室", "csrf_token": token}).status_code == 302
+
+
+def test_the_user_upload_page_says_how_long_a_full_file_takes(client, admin):
+    page = client.get("/admin/users/import").data.decode()
+    assert re.search(r'data-busy="正在读取和检查文件，\d+ 行约需 10 秒', page) and "下载用户导入模板" in page

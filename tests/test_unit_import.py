@@ -41,6 +41,8 @@ def unit_names() -> set[str]:
 def test_xlsx_preview_changes_nothing_then_confirm_builds_the_tree(client, admin, build):
     build.unit("区安委会", "区")
     before = unit_names()
+    page = client.get("/admin/units/import").data.decode()
+    assert "科室、局属单位、场馆、景区" in page and 'data-busy="正在读取和检查文件' in page  # the kinds offered
     token = token_of(upload(client, "树.xlsx", xlsx_file([HEADER, *ROWS])))
     preview = client.get(f"/admin/units/import/{token}").data.decode()
     assert "新增 3" in preview and "确认导入" in preview

@@ -197,10 +197,7 @@ def _parse_users(filename: str, data: bytes) -> dict:
 
 
 def _new_passwords(pending, _form) -> dict[str, tuple[str, str]]:
-    """Generated passwords and their (temporary-cost) hashes, made before the write lock is taken."""
-    passwords = user_import.passwords_to_generate(pending)
-    hashes = user_import.hash_passwords(list(passwords.values()), current_app.config["TEMPORARY_PASSWORD_HASH_METHOD"])
-    return {name: (password, hashed) for (name, password), hashed in zip(passwords.items(), hashes)}
+    return user_import.new_passwords(pending, current_app.config["TEMPORARY_PASSWORD_HASH_METHOD"])
 
 
 def _users_imported(result):

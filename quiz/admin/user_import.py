@@ -278,6 +278,14 @@ def passwords_to_generate(pending: PendingImport) -> dict[str, str]:
     return {row.username: generate_password() for row in rows if row.password_hash is None and row.username not in existing}
 
 
+def new_passwords(pending: PendingImport, hash_method: str) -> dict[str, tuple[str, str]]:
+    """username -> (generated password, its hash) for new accounts the file gave none: made before
+    the write block (hashing is the slow part of a confirm)."""
+    passwords = passwords_to_generate(pending)
+    hashes = hash_passwords(list(passwords.values()), hash_method)
+    return {name: (password, hashed) for (name, password), hashed in zip(passwords.items(), hashes)}
+
+
 @dataclass
 class UserImportResult:
     created: int = 0

@@ -15,7 +15,7 @@ from ..database import atomic
 from ..downloads import attachment
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import show_domain_error
+from ..forms import show_domain_error, save_form
 from ..models import STAFF_ROLES, Campaign, LevelSeries, Quiz
 from ..services.clock import now_utc
 from ..services.exports import XLSX_MIMETYPE
@@ -37,12 +37,6 @@ def _render_form(form: CampaignForm, campaign: Campaign | None, *, source: Campa
     return render_template("campaigns/form.html", form=form, campaign=campaign, source=source), status
 
 
-def _save(form: CampaignForm, operation):
-    """Run ``operation(fields)`` in a savepoint; a refusal goes under its field (nothing saved)."""
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            flash("页面已过期（安全令牌失效），请刷新后重试。", "warning")
-        return None
     try:
         with atomic():
             return operation(form.fields_data())
@@ -70,7 +64,7 @@ def new():
     if request.method == "GET":
         year = now_utc().year
         form.fill(CampaignFields("", year, "", date(year, 6, 1), date(year, 6, 30)))
-    campaign = _save(form, lambda fields: services.create_campaign(fields, current_user, now_utc()))
+    campaign = save_form(form, lambda fields: services.create_campaign(fields, current_user, now_utc()), form.title)
     if campaign is None:
         return _render_form(form, None, status=422 if request.method == "POST" else 200)
     flash("已创建活动。请把测验和闯关加入活动。", "success")
@@ -84,7 +78,8 @@ def edit(campaign_id: int):
     form = CampaignForm()
     if request.method == "GET":
         form.fill(CampaignFields.of(campaign))
-    changes = _save(form, lambda fields: services.update_campaign(campaign, fields, current_user, now_utc()))
+    changes = save_form(form, lambda fields: services.update_campaign(campaign, fields, current_user, now_utc()),
+                        form.title)
     if changes is None:
         return _render_form(form, campaign, status=422 if request.method == "POST" else 200)
     flash("已保存修改。" if changes else "没有需要保存的修改。", "success")
@@ -101,7 +96,8 @@ def copy(campaign_id: int):
         year = source.year + 1
         form.fill(CampaignFields(services.retitle(source.title, source.year, year), year, "",
                                  _next_year(source.starts_on), _next_year(source.ends_on)))
-    campaign = _save(form, lambda fields: services.start_from_previous(source, fields, current_user, now_utc()))
+    campaign = save_form(form, lambda fields: services.start_from_previous(source, fields, current_user, now_utc()),
+                         form.title)
     if campaign is None:
         return _render_form(form, None, source=source, status=422 if request.method == "POST" else 200)
     flash(f"已创建“{campaign.title}”，并复制了上一年的测验和闯关（均未发布，请检查时间和内容后发布）。", "success")

@@ -14,7 +14,7 @@ from ..auth_setup import roles_required
 from ..database import atomic
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..forms import add_field_error, show_domain_error
+from ..forms import add_field_error, show_domain_error, save_form
 from ..models import COURSE_ITEM_KIND_LABELS, COURSE_ITEM_KINDS, STAFF_ROLES, Course, CourseItem, Quiz, Unit
 from ..services.clock import CAMPAIGN_TZ, now_utc
 from . import files, services
@@ -104,10 +104,6 @@ def _course_form(course: Course | None = None) -> CourseForm:
     return form
 
 
-def _save_course(form: CourseForm, operation):
-    """Run ``operation(fields)`` in a savepoint; a refusal goes under its field (nothing saved)."""
-    if not form.validate_on_submit():
-        return None
     try:
         with atomic():
             return operation(form.fields_data())
@@ -130,7 +126,7 @@ def course_new():
     form = _course_form()
     if request.method == "GET":
         form.fill(CourseFields("", hours=0.5))
-    course = _save_course(form, lambda fields: services.create_course(fields, current_user, now_utc()))
+    course = save_form(form, lambda fields: services.create_course(fields, current_user, now_utc()), form.title)
     if course is None:
         return render_template("learning/course_form.html", form=form, course=None), (422 if request.method == "POST" else 200)
     flash("已创建课程，请添加学习内容后发布。", "success")
@@ -144,7 +140,8 @@ def course_edit(course_id: int):
     form = _course_form(course)
     if request.method == "GET":
         form.fill(CourseFields.of(course))
-    changes = _save_course(form, lambda fields: services.update_course(course, fields, current_user, now_utc()))
+    changes = save_form(form, lambda fields: services.update_course(course, fields, current_user, now_utc()),
+                        form.title)
     if changes is None:
         return render_template("learning/course_form.html", form=form, course=course), (422 if request.method == "POST" else 200)
     flash("已保存修改。" if changes else "没有需要保存的修改。", "success")

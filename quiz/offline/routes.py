@@ -18,7 +18,7 @@ from ..database import atomic
 from ..downloads import attachment
 from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
-from ..forms import show_domain_error
+from ..forms import show_domain_error, save_form
 from ..import_views import ReadUpload, TwoStepImport
 from ..models import ATTENDANCE_METHOD_LABELS, STAFF_ROLES, Quiz, Unit, User
 from ..params import database_id, id_arg, int_arg
@@ -79,10 +79,6 @@ def _session_form() -> SessionForm:
     return form
 
 
-def _save_session(form: SessionForm, operation):
-    """Run ``operation(fields)`` in a savepoint; a refusal goes under its field (nothing saved)."""
-    if not form.validate_on_submit():
-        return None
     try:
         with atomic():
             return operation(form.fields_data())
@@ -108,7 +104,7 @@ def session_new():
     form = _session_form()
     if request.method == "GET":
         form.hours.data = 1
-    session = _save_session(form, lambda fields: services.create_session(fields, current_user, now_utc()))
+    session = save_form(form, lambda fields: services.create_session(fields, current_user, now_utc()), form.title)
     if session is None:
         return render_template("offline/session_form.html", form=form, session=None,
                                categories=services.SUGGESTED_CATEGORIES), (422 if request.method == "POST" else 200)
@@ -123,7 +119,8 @@ def session_edit(session_id: int):
     form = _session_form()
     if request.method == "GET":
         form.fill(SessionFields.of(session))
-    changes = _save_session(form, lambda fields: services.update_session(session, fields, current_user, now_utc()))
+    changes = save_form(form, lambda fields: services.update_session(session, fields, current_user, now_utc()),
+                        form.title)
     if changes is None:
         return render_template("offline/session_form.html", form=form, session=session,
                                attended=services.attendance_count(session),

@@ -303,9 +303,7 @@ def _apply_users(pending, generated, form, actor, now):
 
 
 def _new_passwords(pending, _form) -> dict[str, tuple[str, str]]:
-    passwords = user_import.passwords_to_generate(pending)
-    hashes = user_import.hash_passwords(list(passwords.values()), current_app.config["TEMPORARY_PASSWORD_HASH_METHOD"])
-    return {name: (password, hashed) for (name, password), hashed in zip(passwords.items(), hashes)}
+    return user_import.new_passwords(pending, current_app.config["TEMPORARY_PASSWORD_HASH_METHOD"])
 
 
 def _users_imported(result):

@@ -164,7 +164,7 @@ UNIT_IMPORT = TwoStepImport(
     finished=_units_imported,
     cancelled_message="已取消本次导入，没有创建或修改任何单位。",
     confirm_hint="页面已过期，请刷新后再确认。",
-    upload_context=lambda: {"max_rows": unit_import.MAX_UNIT_IMPORT_ROWS},
+    upload_context=lambda: {"max_rows": unit_import.MAX_UNIT_IMPORT_ROWS, "kinds": UNIT_KINDS},
 )
 
 

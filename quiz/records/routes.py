@@ -12,7 +12,7 @@ from ..database import atomic
 from ..downloads import attachment, safe_filename
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..forms import show_domain_error
+from ..forms import show_domain_error, save_form
 from ..models import CORRECTION_ACTION_LABELS, RECORD_ENTRY_KIND_LABELS, REQUIREMENT_METRIC_LABELS, User
 from ..org import scope
 from ..org.tree import load_tree
@@ -191,9 +191,6 @@ def requirement_list():
                            metric_labels=REQUIREMENT_METRIC_LABELS, action=ActionForm())
 
 
-def _save_requirement(form: RequirementForm, operation):
-    if not form.validate_on_submit():
-        return None
     try:
         with atomic():
             return operation(form.fields_data())
@@ -206,7 +203,7 @@ def _save_requirement(form: RequirementForm, operation):
 @roles_required("admin")
 def requirement_new():
     form = RequirementForm()
-    saved = _save_requirement(form, lambda fields: requirements.create_requirement(fields, current_user, now_utc()))
+    saved = save_form(form, lambda fields: requirements.create_requirement(fields, current_user, now_utc()), form.name)
     if saved is None:
         return render_template("records/requirement_form.html", form=form, requirement=None), \
             (422 if request.method == "POST" else 200)
@@ -221,7 +218,8 @@ def requirement_edit(requirement_id: int):
     form = RequirementForm()
     if request.method == "GET":
         form.fill(requirements.RequirementFields.of(requirement))
-    changes = _save_requirement(form, lambda fields: requirements.update_requirement(requirement, fields, current_user, now_utc()))
+    changes = save_form(form, lambda fields: requirements.update_requirement(requirement, fields, current_user, now_utc()),
+                        form.name)
     if changes is None:
         return render_template("records/requirement_form.html", form=form, requirement=requirement), \
             (422 if request.method == "POST" else 200)
