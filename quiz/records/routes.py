@@ -70,12 +70,17 @@ def me():
 @roles_required()
 def person(user_id: int):
     """A person's record of a year (the person, staff, and the managers of the person's unit subtree)."""
+    person, record = _viewable_record(user_id)
+    form = _correction_form(record) if access.can_correct_record(current_user, person) else None
+    return _render_record(person, record, form)
+
+
+def _viewable_record(user_id: int) -> tuple[User, services.TrainingRecord]:
+    """The person and their record of the requested year, if the caller may see it (else 403/404)."""
     person = _person(user_id)
     access.require_record_view(current_user, person)
     now = now_utc()
-    record = services.training_record(person, _year(now), now)
-    form = _correction_form(record) if access.can_correct_record(current_user, person) else None
-    return _render_record(person, record, form)
+    return person, services.training_record(person, _year(now), now)
 
 
 def _record_filename(record: services.TrainingRecord, extension: str) -> str:
@@ -86,10 +91,7 @@ def _record_filename(record: services.TrainingRecord, extension: str) -> str:
 @roles_required()
 def person_pdf(user_id: int):
     """The record as a printable A4 PDF with signature lines."""
-    person = _person(user_id)
-    access.require_record_view(current_user, person)
-    now = now_utc()
-    record = services.training_record(person, _year(now), now)
+    _, record = _viewable_record(user_id)
     data = exports.record_pdf(record, issuer=current_app.config.get("CERTIFICATE_ISSUER") or "区文化和旅游局",
                               font_path=current_app.config.get("CERTIFICATE_FONT_PATH"))
     return attachment(data, _record_filename(record, "pdf"), PDF_MIMETYPE)
@@ -98,10 +100,7 @@ def person_pdf(user_id: int):
 @bp.get("/users/<int:user_id>/record.xlsx")
 @roles_required()
 def person_xlsx(user_id: int):
-    person = _person(user_id)
-    access.require_record_view(current_user, person)
-    now = now_utc()
-    record = services.training_record(person, _year(now), now)
+    _, record = _viewable_record(user_id)
     return attachment(exports.record_xlsx(record), _record_filename(record, "xlsx"), XLSX_MIMETYPE)
 
 
