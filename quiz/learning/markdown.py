@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import re
 
-import nh3
-from markdown_it import MarkdownIt
-from markupsafe import Markup
+from functools import cache
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+from markupsafe import Markup
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre", "blockquote",
@@ -27,9 +25,20 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+@cache
+def _markdown():
+    """The parser, made by the first article a worker renders (markdown-it and nh3 are not loaded
+    by every worker at start: most requests are quiz and board requests)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+
+
 def render_markdown(text: str) -> Markup:
     """Safe HTML for an article or a case field (no script, no outside images, links rel=noopener)."""
-    html = _md.render(text or "")
+    import nh3
+
+    html = _markdown().render(text or "")
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https"},
                       link_rel="noopener noreferrer", attribute_filter=_attribute_filter)
     return Markup(clean)

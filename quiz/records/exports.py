@@ -8,7 +8,6 @@ from pathlib import Path
 from question_bank.xlsx import XlsxWriter
 
 from ..services.clock import to_campaign_tz
-from ..training.certificate_pdf import _register_font
 from .services import TrainingRecord
 
 #: the CJK TrueType font embedded when CERTIFICATE_FONT_PATH is not set (Debian's fonts-wqy-zenhei):
@@ -38,7 +37,9 @@ def record_pdf(record: TrainingRecord, *, issuer: str, font_path: str | None = N
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
     from xml.sax.saxutils import escape
 
-    font = _register_font(font_path or (str(WQY_ZENHEI) if WQY_ZENHEI.is_file() else None))
+    from ..training.certificate_pdf import register_font  # reportlab and Pillow: loaded by the first PDF, not every worker
+
+    font = register_font(font_path or (str(WQY_ZENHEI) if WQY_ZENHEI.is_file() else None))
     body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=colors.HexColor("#444444"))
     struck = ParagraphStyle("struck", parent=body, textColor=colors.HexColor("#888888"))

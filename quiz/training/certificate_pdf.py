@@ -20,7 +20,7 @@ from ..services.clock import to_campaign_tz
 CID_FONT = "STSong-Light"
 
 
-def _register_font(font_path: str | None) -> str:
+def register_font(font_path: str | None) -> str:
     if font_path:
         name = "CertificateCJK"
         if name not in pdfmetrics.getRegisteredFontNames():
@@ -40,7 +40,7 @@ def _fit(c: canvas.Canvas, text: str, font: str, size: float, max_width: float) 
 def render(cert: Certificate, *, verify_url: str, issuer: str, campaign: str,
                            font_path: str | None = None) -> bytes:
     """A one-page landscape A4 certificate with a QR code that opens the verify page."""
-    font = _register_font(font_path)
+    font = register_font(font_path)
     buffer = io.BytesIO()
     width, height = landscape(A4)
     c = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=0)
