@@ -15,7 +15,7 @@ from ..database import atomic
 from ..downloads import attachment
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import show_domain_error, save_form
+from ..forms import save_form
 from ..models import STAFF_ROLES, Campaign, LevelSeries, Quiz
 from ..services.clock import now_utc
 from ..services.exports import XLSX_MIMETYPE
@@ -35,14 +35,6 @@ bp.add_app_template_global(services.campaign_label, "campaign_label")
 
 def _render_form(form: CampaignForm, campaign: Campaign | None, *, source: Campaign | None = None, status: int = 200):
     return render_template("campaigns/form.html", form=form, campaign=campaign, source=source), status
-
-
-    try:
-        with atomic():
-            return operation(form.fields_data())
-    except DomainError as error:
-        show_domain_error(form, error, form.field_map(), form.title)
-        return None
 
 
 @bp.get("/")

@@ -4,7 +4,6 @@ Images load only from the app's own course files (/learning/files/<id>)."""
 from __future__ import annotations
 
 import re
-
 from functools import cache
 
 from markupsafe import Markup

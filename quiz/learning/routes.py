@@ -14,7 +14,7 @@ from ..auth_setup import roles_required
 from ..database import atomic
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..forms import add_field_error, show_domain_error, save_form
+from ..forms import add_field_error, save_form, show_domain_error
 from ..models import COURSE_ITEM_KIND_LABELS, COURSE_ITEM_KINDS, STAFF_ROLES, Course, CourseItem, Quiz, Unit
 from ..services.clock import CAMPAIGN_TZ, now_utc
 from . import files, services
@@ -102,14 +102,6 @@ def _course_form(course: Course | None = None) -> CourseForm:
     form.unit_ids.choices = [SelectChoice(u.id, u.name) for u in db.session.scalars(
         select(Unit).where(Unit.retired_at.is_(None)).order_by(Unit.name))]
     return form
-
-
-    try:
-        with atomic():
-            return operation(form.fields_data())
-    except DomainError as error:
-        show_domain_error(form, error, form.field_map(), form.title)
-        return None
 
 
 @bp.get("/manage")

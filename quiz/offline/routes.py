@@ -18,7 +18,7 @@ from ..database import atomic
 from ..downloads import attachment
 from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
-from ..forms import show_domain_error, save_form
+from ..forms import save_form, show_domain_error
 from ..import_views import ReadUpload, TwoStepImport
 from ..models import ATTENDANCE_METHOD_LABELS, STAFF_ROLES, Quiz, Unit, User
 from ..params import database_id, id_arg, int_arg
@@ -77,14 +77,6 @@ def _session_form() -> SessionForm:
     form.quiz_id.choices = [SelectChoice(0, "不需要考核")] + [
         SelectChoice(q.id, f"{q.title}{'' if q.is_published else '（未发布）'}") for q in quizzes]
     return form
-
-
-    try:
-        with atomic():
-            return operation(form.fields_data())
-    except DomainError as error:
-        show_domain_error(form, error, form.field_map(), form.title)
-        return None
 
 
 @bp.get("/sessions")

@@ -76,7 +76,7 @@ def record_pdf(record: TrainingRecord, *, issuer: str, font_path: str | None = N
                      p(entry.result if entry.counts else f"{entry.result}（已作废）", style), p(entry.note, small)])
     if len(rows) == 1:
         rows.append([p("—"), p(""), p(""), p("本年度暂无培训记录"), p(""), p(""), p("")])
-    columns = [12 * mm, 22 * mm, 19 * mm, None, 12 * mm, 30 * mm, 28 * mm]
+    columns = [12 * mm, 25 * mm, 19 * mm, None, 12 * mm, 30 * mm, 28 * mm]  # 时间 holds "2026-11-03" on one line
     columns[3] = width - sum(c for c in columns if c)
     entries = Table(rows, colWidths=columns, repeatRows=1)
     entries.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),

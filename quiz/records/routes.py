@@ -12,7 +12,7 @@ from ..database import atomic
 from ..downloads import attachment, safe_filename
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..forms import show_domain_error, save_form
+from ..forms import save_form, show_domain_error
 from ..models import CORRECTION_ACTION_LABELS, RECORD_ENTRY_KIND_LABELS, REQUIREMENT_METRIC_LABELS, User
 from ..org import scope
 from ..org.tree import load_tree
@@ -188,14 +188,6 @@ def requirement_list():
     """Every requirement, active first, with whom it binds and its basis."""
     return render_template("records/requirements.html", requirements=requirements.all_requirements(),
                            metric_labels=REQUIREMENT_METRIC_LABELS, action=ActionForm())
-
-
-    try:
-        with atomic():
-            return operation(form.fields_data())
-    except DomainError as error:
-        show_domain_error(form, error, form.field_map(), form.name)
-        return None
 
 
 @bp.route("/requirements/new", methods=["GET", "POST"])
