@@ -14,9 +14,9 @@ Then, for ``--seconds``, at a fixed schedule (open loop: a slow answer does not 
   unit or of the level below it, the individual board, their own unit's individuals);
 * ``--screens`` big screens fetch their data every BOARD_DISPLAY_REFRESH_SECONDS (15 s, as
   static/js/boards_display.js does; 5 display links, different levels of the tree).  Warm, a
-  screen's request reads the database only when its worker's memo of the link (1 s) or of the
-  board's version (0.5 s) has run out, so the screens' queries are bounded by workers x links
-  per second, whatever the number of screens.
+  screen's request reads the database only when its worker's memo of the board's version has run
+  out (DISPLAY_VERSION_SECONDS, 5 s; the link is read again only when that version moved), so the
+  screens' queries are bounded by workers x quizzes every 5 s, whatever the number of screens.
 
 and reports save, board and screen latency (p50/p99), errors and the rates reached.  Last, with
 the takers and readers stopped, the database transactions of the bench database are counted

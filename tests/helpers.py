@@ -8,6 +8,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import openpyxl
+from sqlalchemy import event
+
+from quiz.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -43,3 +46,23 @@ def replace_zip_members(data: bytes, replacements: dict[str, bytes]) -> bytes:
         for name, content in replacements.items():
             target.writestr(name, content)
     return output.getvalue()
+
+
+class StatementLog:
+    """The SQL statements run while the block is open (``with StatementLog() as log``)."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self._log)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(db.engine, "before_cursor_execute", self._log)
+
+    def _log(self, _conn, _cursor, statement, *_args):
+        self.statements.append(statement)
+
+    def count(self, fragment: str) -> int:
+        return sum(fragment in statement for statement in self.statements)

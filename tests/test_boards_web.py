@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import pytest
 from openpyxl import load_workbook
 
 from quiz.auth_setup import PUBLIC_ENDPOINTS
 from quiz.extensions import db
-from quiz.models import DisplayLink
+from quiz.models import BoardVersion, DisplayLink
+from quiz.boards.display import DISPLAY_VERSION_SECONDS
 from quiz.boards.links import mask_name
 
 from boards_helpers import contest, take
-from helpers import T0, minutes
+from helpers import T0, StatementLog, minutes
 
 
 @pytest.fixture
@@ -222,6 +224,36 @@ def test_display_shows_new_results_on_next_fetch(client, board, web_login, build
     take(build.user(unit=library, display_name="赵六"), quiz, 10, at=T0 + minutes(3), seconds=60)
     users = client.get(f"/boards/display/{token}/data").json["users"]
     assert users[0]["display_name"] == "赵六" and len(users) == 4
+
+
+def test_screens_read_the_database_by_time_not_by_poll(client, board, web_login, build, app, monkeypatch):
+    """However many screens poll, a worker reads the board version once per DISPLAY_VERSION_SECONDS and
+    the link only when that version moved: a link revoked by another process stops within that time."""
+    quiz = board[0]
+    web_login(build.user("admin", role="admin"))
+    _, token = _create_link(client, quiz)
+    client.post("/logout")
+    clock = [time.time()]
+    monkeypatch.setattr(app.extensions["board_cache"], "clock", lambda: clock[0])
+    assert client.get(f"/boards/display/{token}/data").status_code == 200  # warm
+    with StatementLog() as log:
+        for step in range(20):
+            clock[0] += (DISPLAY_VERSION_SECONDS - 0.5) / 20
+            assert client.get(f"/boards/display/{token}/data" + ("" if step % 2 else "?parent=")).status_code == 200
+    assert log.statements == []
+
+    # another process revokes the link: its version bump is the only thing this one reads
+    link = db.session.scalar(db.select(DisplayLink))
+    db.session.execute(db.update(DisplayLink).where(DisplayLink.id == link.id).values(revoked_at=T0))
+    db.session.execute(db.update(BoardVersion).where(BoardVersion.quiz_id == quiz.id)
+                       .values(version=BoardVersion.version + 1))
+    db.session.commit()
+    assert client.get(f"/boards/display/{token}/data").status_code == 200  # within the accepted age
+    clock[0] += 1
+    with StatementLog() as log:
+        assert client.get(f"/boards/display/{token}/data").status_code == 404
+        assert client.get(f"/boards/display/{token}/data").status_code == 404
+    assert log.count("board_version") == 2 and log.count("FROM board_display_link") == 1
 
 
 def test_only_admins_manage_links(client, board, web_login, build):

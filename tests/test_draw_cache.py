@@ -4,38 +4,18 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import event
-
 from quiz.extensions import db
 from quiz.models import Question
 from quiz.services import attempts, quizzes
 from quiz.services.quizzes import RuleSpec
 
-from helpers import T0
+from helpers import T0, StatementLog
 
 
 def _start(build, quiz, seed=1):
     attempt, _ = attempts.start_attempt(build.user(), quiz, T0, random.Random(seed))
     db.session.commit()
     return {item.question_id for item in attempt.questions}
-
-
-class StatementLog:
-    def __init__(self):
-        self.statements: list[str] = []
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self._log)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self._log)
-
-    def _log(self, _conn, _cursor, statement, *_args):
-        self.statements.append(statement)
-
-    def count(self, fragment: str) -> int:
-        return sum(fragment in statement for statement in self.statements)
 
 
 def test_a_second_start_reads_no_candidate_pool(build):

@@ -316,19 +316,22 @@ class BoardCache:
 
     # -- versions
 
-    def state(self, quiz_id: int, read: Callable[[int], BoardState | None] = read_board_state) -> BoardState | None:
-        """The quiz's board state, read at most every ``version_check_seconds`` (at once after a local bump)."""
+    def state(self, quiz_id: int, read: Callable[[int], BoardState | None] = read_board_state,
+              max_age: float | None = None) -> BoardState | None:
+        """The quiz's board state, read at most every ``max_age`` seconds (``version_check_seconds`` unless
+        the caller accepts older figures, as the big screens do; at once after a local bump)."""
         bumps = _LOCAL_BUMPS.get(quiz_id, 0) + _LOCAL_BUMPS.get(EVERY_QUIZ, 0)
         now = self.clock()
         known = self._states.get(quiz_id)
-        if known is not None and known[2] == bumps and now - known[1] < self.version_check_seconds:
+        max_age = self.version_check_seconds if max_age is None else max_age
+        if known is not None and known[2] == bumps and now - known[1] < max_age:
             return known[0]
         state = read(quiz_id)
         self._states[quiz_id] = (state, now, bumps)
         return state
 
-    def version(self, quiz_id: int) -> int:
-        state = self.state(quiz_id)
+    def version(self, quiz_id: int, max_age: float | None = None) -> int:
+        state = self.state(quiz_id, max_age=max_age)
         return state.version if state is not None else 0
 
     def forget_versions(self) -> None:
@@ -527,16 +530,18 @@ def _quiz(quiz_id: int) -> Quiz:
     return db.session.get(Quiz, quiz_id)
 
 
-def cached_units(cache: BoardCache, quiz_id: int, now: datetime, wait_fresh: float = 0.0) -> Entry:
+def cached_units(cache: BoardCache, quiz_id: int, now: datetime, wait_fresh: float = 0.0,
+                 max_age: float | None = None) -> Entry:
     """The unit board and contest summary (``entry.value`` is a Standings without users)."""
-    return cache.get(f"{quiz_id}:units", cache.version(quiz_id),
+    return cache.get(f"{quiz_id}:units", cache.version(quiz_id, max_age),
                      lambda: rankings.get_standings(_quiz(quiz_id), now, units=True, users=False), STANDINGS,
                      wait_fresh)
 
 
-def cached_users(cache: BoardCache, quiz_id: int, now: datetime, wait_fresh: float = 0.0) -> Entry:
+def cached_users(cache: BoardCache, quiz_id: int, now: datetime, wait_fresh: float = 0.0,
+                 max_age: float | None = None) -> Entry:
     """The individual board (``entry.value`` is a Standings with users, without units)."""
-    return cache.get(f"{quiz_id}:users", cache.version(quiz_id),
+    return cache.get(f"{quiz_id}:users", cache.version(quiz_id, max_age),
                      lambda: rankings.get_standings(_quiz(quiz_id), now, units=False, users=True), STANDINGS,
                      wait_fresh)
 

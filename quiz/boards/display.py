@@ -26,10 +26,14 @@ from .pages import board_level, board_quiz, chart_stamp, metric_label, render_se
 
 #: how many individuals the big screen shows
 DISPLAY_TOP_USERS = 20
+#: how old a board version a big screen accepts: it refreshes every BOARD_DISPLAY_REFRESH_SECONDS (15 s),
+#: so this bounds what screens cost the database by workers x quizzes, not by how many screens poll
+DISPLAY_VERSION_SECONDS = 5.0
 
 
 def _grant_or_404(token: str) -> DisplayGrant:
-    grant = display_grant(token)
+    cache = board_cache()
+    grant = display_grant(token, lambda quiz_id: cache.version(quiz_id, DISPLAY_VERSION_SECONDS))
     if grant is None:
         abort(404)
     return grant
@@ -42,8 +46,8 @@ def display_payload(grant: DisplayGrant, token: str, parent: str | None = None) 
     units with their subtree figures, the figures of the level's unit and its subtree's top people."""
     quiz = db.session.get(Quiz, grant.quiz_id)
     cache, now = board_cache(), now_utc()
-    units = cached_units(cache, quiz.id, now).value
-    users = cached_users(cache, quiz.id, now).value
+    units = cached_units(cache, quiz.id, now, max_age=DISPLAY_VERSION_SECONDS).value
+    users = cached_users(cache, quiz.id, now, max_age=DISPLAY_VERSION_SECONDS).value
     level = board_level(units, parent)
     summary = units.summary
     figures = level.parent if level is not None and level.parent is not None else summary
@@ -114,16 +118,16 @@ def _level_param() -> str | None:
 def display_data(token: str):
     """The big screen's figures as JSON (fetched every few seconds by the page).
 
-    Warm, this touches no database: the grant and the board state are memoized and the
-    body is built once per (link, masking, board entries).
+    Warm, this touches no database: the grant and the board state are memoized (the state for
+    DISPLAY_VERSION_SECONDS) and the body is built once per (link, masking, board entries).
     """
     grant = _grant_or_404(token)
     cache, now = board_cache(), now_utc()
-    state = cache.state(grant.quiz_id)
+    state = cache.state(grant.quiz_id, max_age=DISPLAY_VERSION_SECONDS)
     if state is None:
         abort(404)
-    units = cached_units(cache, grant.quiz_id, now)
-    users = cached_users(cache, grant.quiz_id, now)
+    units = cached_units(cache, grant.quiz_id, now, max_age=DISPLAY_VERSION_SECONDS)
+    users = cached_users(cache, grant.quiz_id, now, max_age=DISPLAY_VERSION_SECONDS)
     parent = _level_param()
     response = cached_json(("display", grant.link_id, grant.mask_names, parent, users.version, users.computed_at),
                            units, lambda: display_payload(grant, token, parent))
@@ -169,7 +173,7 @@ def _managed_link(link_id: int) -> DisplayLink:
 @roles_required("admin")
 def toggle_mask(link_id: int):
     link = _managed_link(link_id)
-    set_display_masking(link, not link.mask_names)
+    set_display_masking(link, not link.mask_names, now_utc())
     flash(f"“{link.label}”已{'开启' if link.mask_names else '关闭'}姓名脱敏。", "success")
     return redirect(url_for("boards.settings", quiz_id=link.quiz_id))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,8 @@ from sqlalchemy import select
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..models import DisplayLink, Quiz, User
+from ..models import BoardVersion, DisplayLink, Quiz, User
+from .cache import mark_board_changed
 
 
 def _hash(token: str) -> str:
@@ -42,29 +44,37 @@ class DisplayGrant:
     mask_names: bool
 
 
-#: token hash -> (grant or None, when it was read): the big screen polls every few seconds
-_GRANTS: dict[str, tuple[DisplayGrant | None, float]] = {}
-#: how long a process trusts what it read; changes made in this process apply at once
-GRANT_SECONDS = 1.0
+#: token hash -> (grant or None, when it was read, the quiz's board version then): big screens poll
+_GRANTS: dict[str, tuple[DisplayGrant | None, float, int | None]] = {}
+#: the longest a process trusts a grant it read while its quiz's board version stands
+GRANT_SECONDS = 300.0
 
 
-def display_grant(token: str, clock=time.monotonic) -> DisplayGrant | None:
-    """The grant of an active display token (None when unknown or revoked), memoized for a second."""
+def display_grant(token: str, board_version: Callable[[int], int], clock=time.monotonic) -> DisplayGrant | None:
+    """The grant of an active display token (None when unknown or revoked), memoized while its quiz's board version stands.
+
+    Why: every screen's poll would otherwise read the link; revoking or re-masking a link bumps its
+    quiz's board version (which every process reads anyway), so each process reads the link again
+    within its version check, and at once in the process that made the change."""
     if not token or len(token) > 100:
         return None
     key = _hash(token)
-    now = clock()
     known = _GRANTS.get(key)
-    if known is not None and now - known[1] < GRANT_SECONDS:
-        return known[0]
+    if known is not None and clock() - known[1] < GRANT_SECONDS:
+        grant, _read_at, version = known
+        if grant is None or board_version(grant.quiz_id) == version:
+            return grant
+    # the link and its quiz's board version in one statement: a change committed after it is a newer version
     row = db.session.execute(
-        select(DisplayLink.id, DisplayLink.quiz_id, DisplayLink.mask_names, DisplayLink.revoked_at)
+        select(DisplayLink.id, DisplayLink.quiz_id, DisplayLink.mask_names, DisplayLink.revoked_at,
+               BoardVersion.version)
+        .outerjoin(BoardVersion, BoardVersion.quiz_id == DisplayLink.quiz_id)
         .where(DisplayLink.token_hash == key)
     ).first()
     grant = None if row is None or row.revoked_at is not None else DisplayGrant(row.id, row.quiz_id, row.mask_names)
     if len(_GRANTS) >= 1000:
         _GRANTS.clear()
-    _GRANTS[key] = (grant, now)
+    _GRANTS[key] = (grant, clock(), None if row is None else row.version or 0)
     return grant
 
 
@@ -82,15 +92,20 @@ def get_display_link(link_id: int) -> DisplayLink:
 
 
 def revoke_display_link(link: DisplayLink, now: datetime) -> None:
+    """Stop the link; its quiz's board version moves so every process reads the link again (see display_grant)."""
     if link.revoked_at is None:
         link.revoked_at = now
-    db.session.flush()
-    _GRANTS.clear()
+    _link_changed(link, now)
 
 
-def set_display_masking(link: DisplayLink, mask_names: bool) -> None:
+def set_display_masking(link: DisplayLink, mask_names: bool, now: datetime) -> None:
     link.mask_names = mask_names
+    _link_changed(link, now)
+
+
+def _link_changed(link: DisplayLink, now: datetime) -> None:
     db.session.flush()
+    mark_board_changed(link.quiz_id, now)
     _GRANTS.clear()
 
 
