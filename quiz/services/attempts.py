@@ -26,7 +26,7 @@ from .grading import QUESTION_TYPES, choice_problem, grade_answer
 from ..training.levels import ensure_level_unlocked
 from ..training.notebook import harvest_attempt
 from ..learning.services import credit_after_attempt
-from .quizzes import draw_question_ids, draw_rules, question_contents
+from .quizzes import draw_question_ids, draw_rng, draw_rules, question_contents
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def start_attempt_with_paper(user, quiz: Quiz, now: datetime,
     """start_attempt, returning the new attempt's frozen questions (in order) instead of
     ``created``: None when an attempt in progress was resumed.  The paper is written with one
     multi-row INSERT and not read back; ``attempt.questions`` loads it when first read."""
-    rng = rng or random.SystemRandom()
+    rng = rng or draw_rng()
     ensure_level_unlocked(user, quiz)  # training: level N+1 only after level N is passed
     in_progress_id, used_total, used_today = _start_state(user, quiz, now)
     if in_progress_id is not None:

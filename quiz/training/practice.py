@@ -26,6 +26,7 @@ from ..models import (
     User,
 )
 from ..services.grading import choice_problem, grade_answer
+from ..services.quizzes import draw_rng
 from .mastery import Result
 from .notebook import record_results
 
@@ -81,7 +82,7 @@ def start_session(
     rng: random.Random | None = None,
 ) -> PracticeSession:
     """Draw a new practice round (closing any open one)."""
-    rng = rng or random.SystemRandom()
+    rng = rng or draw_rng()
     if mode not in ("bank", "notebook"):
         raise ValidationFailed("练习方式无效", field="mode")
     if not 1 <= count <= MAX_PRACTICE_QUESTIONS:
