@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -90,7 +91,10 @@ def tap_to_save(attempt_url: str, cookie: str) -> list[float]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
-        context.add_cookies([{"name": name, "value": value, "url": attempt_url}
+        # the cookies of the whole site (a cookie added for the page's URL would have the page's path,
+        # and the autosave's /api/v1/... requests would go without the session)
+        origin = "{0.scheme}://{0.netloc}/".format(urlsplit(attempt_url))
+        context.add_cookies([{"name": name, "value": value, "url": origin}
                              for name, value in (part.split("=", 1) for part in cookie.split("; "))])
         page = context.new_page()
         cdp = context.new_cdp_session(page)

@@ -109,9 +109,10 @@ class QuizApp(APIFlask):
         A request that opened no transaction (a cached board, an autosave that committed by
         itself) has nothing to commit: the session would begin an empty one only to end it."""
         response = super().dispatch_request()
-        session = db.session()
-        if session.in_transaction():
-            session.commit()
+        # registry.has(): whether this request made a session at all (a warm board, a big-screen
+        # poll or a static file never does; asking db.session() would make one only to drop it)
+        if db.session.registry.has() and db.session().in_transaction():
+            db.session.commit()
         return response
 
 
