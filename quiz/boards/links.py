@@ -104,6 +104,7 @@ def set_display_masking(link: DisplayLink, mask_names: bool, now: datetime) -> N
 
 
 def _link_changed(link: DisplayLink, now: datetime) -> None:
+    """A changed link reaches every process through its quiz's board version (display_grant), this one at once."""
     db.session.flush()
     mark_board_changed(link.quiz_id, now)
     _GRANTS.clear()
