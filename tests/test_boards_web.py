@@ -256,6 +256,25 @@ def test_screens_read_the_database_by_time_not_by_poll(client, board, web_login,
     assert log.count("board_version") == 2 and log.count("FROM board_display_link") == 1
 
 
+def test_screens_rebuild_their_bodies_from_memory_after_a_refresh(client, board, web_login, build):
+    """After a submit, the first screen's poll recomputes the boards; the other links' bodies are built
+    from what is cached (the quiz's title and campaign slide included): each reads only its link."""
+    quiz, library, _, _ = board
+    web_login(build.user("admin", role="admin"))
+    tokens = [_create_link(client, quiz, label=f"屏{n}", mask=("on", "off")[n % 2])[1] for n in range(3)]
+    client.post("/logout")
+    for token in tokens:
+        assert client.get(f"/boards/display/{token}/data").status_code == 200
+    take(build.user(unit=library, display_name="赵六"), quiz, 10, at=T0 + minutes(3), seconds=60)
+    assert client.get(f"/boards/display/{tokens[0]}/data").json["users"][0]["display_name"] == "赵*"
+    with StatementLog() as log:
+        bodies = [client.get(f"/boards/display/{token}/data").json for token in tokens[1:]]
+    assert [body["users"][0]["display_name"] for body in bodies] == ["赵六", "赵*"]
+    reads = [statement for statement in log.statements if not statement.startswith("BEGIN")]  # SQLite's own
+    assert bodies[0]["quiz"] == quiz.title and len(reads) == 2
+    assert all("FROM board_display_link" in statement for statement in reads)
+
+
 def test_only_admins_manage_links(client, board, web_login, build):
     quiz = board[0]
     web_login(build.user("trainer", role="trainer"))

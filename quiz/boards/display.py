@@ -20,7 +20,7 @@ from .cache import cached_units, cached_users
 from .links import DisplayGrant, create_display_link, display_grant, get_display_link, mask_name, revoke_display_link, set_display_masking
 from ..services.clock import isoformat, now_utc
 from .blueprint import board_cache, bp
-from .presenters import cached_json, unit_json
+from .presenters import cached_json, cached_value, unit_json
 from ..forms import ActionForm
 from .pages import board_level, board_quiz, chart_stamp, metric_label, render_settings, svg_response
 
@@ -44,10 +44,11 @@ def display_payload(grant: DisplayGrant, token: str, parent: str | None = None) 
 
     ``parent`` (the page's ``?parent=``, see pages.board_level): one level of the unit tree, its
     units with their subtree figures, the figures of the level's unit and its subtree's top people."""
-    quiz = db.session.get(Quiz, grant.quiz_id)
     cache, now = board_cache(), now_utc()
-    units = cached_units(cache, quiz.id, now, max_age=DISPLAY_VERSION_SECONDS).value
-    users = cached_users(cache, quiz.id, now, max_age=DISPLAY_VERSION_SECONDS).value
+    units_entry = cached_units(cache, grant.quiz_id, now, max_age=DISPLAY_VERSION_SECONDS)
+    units = units_entry.value
+    users = cached_users(cache, grant.quiz_id, now, max_age=DISPLAY_VERSION_SECONDS).value
+    quiz = cached_value(("display-quiz", grant.quiz_id), units_entry, lambda: display_quiz(grant.quiz_id, now))
     level = board_level(units, parent)
     summary = units.summary
     figures = level.parent if level is not None and level.parent is not None else summary
@@ -55,11 +56,11 @@ def display_payload(grant: DisplayGrant, token: str, parent: str | None = None) 
     if level is not None and level.parent is not None:
         inside = units.subtree_unit_ids(level.parent.unit_id)
         people = [row for row in people if row.unit_id in inside]
-    stamp = chart_stamp(quiz.id)
+    stamp = chart_stamp(grant.quiz_id)
     return {
-        "quiz": quiz.title,
+        "quiz": quiz["title"],
         "metric": units.metric,
-        "metric_label": metric_label(quiz),
+        "metric_label": quiz["metric_label"],
         "updated_at": isoformat(units.updated_at),
         "level": None if level is None else (
             " / ".join(row.unit for row in level.path) if level.parent is not None else "顶层单位"),
@@ -87,8 +88,17 @@ def display_payload(grant: DisplayGrant, token: str, parent: str | None = None) 
             name: url_for("boards.display_chart", token=token, name=name, theme="dark", v=stamp)
             for name in ("participation", "daily")
         },
-        "campaign": display_campaign(quiz, now),
+        "campaign": quiz["campaign"],
     }
+
+
+def display_quiz(quiz_id: int, now) -> dict:
+    """What every screen of a quiz shows alike and only the database knows (title, metric, campaign board).
+
+    Built once per board entry in a process (``cached_value``), not once per link and level: when the
+    boards refresh, the screens' bodies are rebuilt from memory."""
+    quiz = db.session.get(Quiz, quiz_id)
+    return {"title": quiz.title, "metric_label": metric_label(quiz), "campaign": display_campaign(quiz, now)}
 
 
 def display_campaign(quiz: Quiz, now) -> dict | None:

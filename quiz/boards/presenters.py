@@ -22,16 +22,23 @@ _BODIES_LOCK = threading.Lock()
 _MAX_BODIES = 512
 
 
-def cached_json(key: tuple, entry: Entry, build) -> Response:
-    """A JSON response for ``key`` built from ``entry`` once, then served from memory."""
+def cached_value(key: tuple, entry: Entry, build):
+    """What ``build()`` made for ``key`` from ``entry``, made once per entry (its version and computation)."""
     full_key = (*key, entry.version, entry.computed_at)
-    body = _BODIES.get(full_key)
-    if body is None:
-        body = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
+    value = _BODIES.get(full_key)
+    if value is None:
+        value = build()
         with _BODIES_LOCK:
-            _BODIES[full_key] = body
+            _BODIES[full_key] = value
             while len(_BODIES) > _MAX_BODIES:
                 _BODIES.popitem(last=False)
+    return value
+
+
+def cached_json(key: tuple, entry: Entry, build) -> Response:
+    """A JSON response for ``key`` built from ``entry`` once, then served from memory."""
+    body = cached_value(("json", *key), entry,
+                        lambda: json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode())
     return Response(body, mimetype="application/json")
 
 
