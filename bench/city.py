@@ -39,13 +39,11 @@ import json
 import os
 import random
 import ssl
-import statistics
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 

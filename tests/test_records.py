@@ -24,7 +24,7 @@ from quiz.records.requirements import RequirementFields
 from quiz.records.services import CorrectionFields
 from quiz.services import attempts
 
-from helpers import ROOT, T0
+from helpers import ROOT, T0, StatementLog
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -259,15 +259,9 @@ def test_ledger_covers_the_subtree_with_few_queries(build, defaults, app):
         completion(user, hours=1)
     session(people[:20], hours=2, starts_at=at(2026, 3, 1))
     session(people[:10], hours=2, starts_at=at(2026, 9, 1))
-    from sqlalchemy import event
-    statements = []
-    listener = lambda *args: statements.append(1)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with StatementLog() as log:
         reqs, rows = ledger.unit_ledger(parent.id, 2026, load_tree())
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert len(statements) < 10
+    assert len(log.statements) < 10
     assert len(rows) == 30
     met = [row for row in rows if row.met]
     assert len(met) == 10  # the library is a 公众聚集场所: two fire-safety trainings a year

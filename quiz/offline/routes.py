@@ -23,7 +23,7 @@ from ..import_views import ReadUpload, TwoStepImport
 from ..models import ATTENDANCE_METHOD_LABELS, STAFF_ROLES, Quiz, Unit, User
 from ..params import database_id, id_arg, int_arg
 from ..proxies import absolute_url
-from ..services.clock import CAMPAIGN_TZ, now_utc, to_campaign_tz
+from ..services.clock import now_utc, to_campaign_tz
 from ..services.exports import XLSX_MIMETYPE, table_to_xlsx
 from ..training import qrcodes
 from . import attendance_import, services
