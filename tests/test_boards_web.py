@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 import re
 import time
 
@@ -273,6 +275,34 @@ def test_screens_rebuild_their_bodies_from_memory_after_a_refresh(client, board,
     reads = [statement for statement in log.statements if not statement.startswith("BEGIN")]  # SQLite's own
     assert bodies[0]["quiz"] == quiz.title and len(reads) == 2
     assert all("FROM board_display_link" in statement for statement in reads)
+
+
+def test_screens_that_accept_gzip_get_a_body_compressed_once_per_board(client, board, web_login, build, monkeypatch):
+    """A browser (every big screen) accepts gzip: the body is compressed when the board changes, not
+    on each poll (per-poll compression tripled a warm request's cost); a client without gzip gets it plain."""
+    quiz, library, _, _ = board
+    web_login(build.user("admin", role="admin"))
+    token = _create_link(client, quiz)[1]
+    client.post("/logout")
+    for n in range(30):  # a body long enough to be worth compressing
+        take(build.user(unit=library, display_name=f"读者{n}"), quiz, 10, at=T0 + minutes(3), seconds=60 + n)
+    compressions = []
+    real_compress = gzip.compress
+
+    def counting_compress(data, *args, **kwargs):
+        compressions.append(len(data))
+        return real_compress(data, *args, **kwargs)
+
+    monkeypatch.setattr(gzip, "compress", counting_compress)
+    url = f"/boards/display/{token}/data"
+    plain = client.get(url)
+    assert plain.headers.get("Content-Encoding") is None and len(plain.data) >= 500
+    responses = [client.get(url, headers={"Accept-Encoding": "gzip, deflate"}) for _ in range(3)]
+    assert all(r.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in r.headers["Vary"] for r in responses)
+    assert all(json.loads(gzip.decompress(r.data)) == plain.json for r in responses)
+    assert compressions == [len(plain.data)]
+    refused = client.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert refused.headers.get("Content-Encoding") is None and refused.json == plain.json
 
 
 def test_only_admins_manage_links(client, board, web_login, build):
