@@ -72,20 +72,27 @@ def hide_server_version() -> None:
 FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
-def refuse_nul_characters():
+def refuse_nul_characters(body: bool = True):
     """No text field anywhere may hold a NUL character: PostgreSQL cannot store one, and no
     person types it.  Refused up front (400) instead of failing in the database.  A query
     string can only carry one as %00 and JSON only as \\u0000, so those are parsed here
-    only when the raw bytes hold that spelling (an autosave is not parsed twice)."""
+    only when the raw bytes hold that spelling (an autosave is not parsed twice).  ``body``: whether
+    the request has one to check (:func:`has_body`)."""
     sources = []
     if b"%00" in request.query_string or b"\x00" in request.query_string:
         sources.append(request.args.to_dict(flat=False))
-    if request.mimetype in FORM_MIMETYPES:
-        sources.append(request.form.to_dict(flat=False))
-    elif request.is_json and b"\\u0000" in request.get_data(cache=True):
-        sources.append(request.get_json(silent=True))
+    if body:
+        if request.mimetype in FORM_MIMETYPES:
+            sources.append(request.form.to_dict(flat=False))
+        elif request.is_json and b"\\u0000" in request.get_data(cache=True):
+            sources.append(request.get_json(silent=True))
     if any(_contains_nul(source) for source in sources):
         raise BadRequest("请求中含有无效的控制字符（NUL）。")
+
+
+def has_body() -> bool:
+    """Whether the request carries a body: a length, or chunks (every board read and big-screen poll has neither)."""
+    return request.content_length is not None or "HTTP_TRANSFER_ENCODING" in request.environ
 
 
 #: A JSON body nests at most this deep (the API's deepest is 3) and is at most this large.
@@ -132,10 +139,18 @@ def apply_view_upload_limit():
         request.max_content_length = limit() if callable(limit) else limit
 
 
+def screen_request():
+    """Before anything reads the request: the view's body limit, the JSON guard, then the NUL check
+    (which may parse the body); one hook, and a request without a body skips the body's checks."""
+    body = has_body()
+    if body:
+        apply_view_upload_limit()
+        guard_json_body()
+    refuse_nul_characters(body)
+
+
 def init_app(app) -> None:
-    app.before_request(apply_view_upload_limit)
-    app.before_request(guard_json_body)  # before anything parses JSON (refuse_nul_characters may)
-    app.before_request(refuse_nul_characters)
+    app.before_request(screen_request)
     hide_server_version()
     ui.init_app(app)  # navigation, quiz status labels, favicon
 

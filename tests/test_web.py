@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -205,3 +206,8 @@ def test_nul_characters_are_refused_everywhere(client, build, web_login, api):
     assert page.status_code == 400 and "NUL" in page.data.decode()
     page = client.post("/login", data={"username": "a\x00b", "password": "x"}, content_type="multipart/form-data")
     assert page.status_code == 400 and "NUL" in page.data.decode()
+    # a body sent in chunks has no Content-Length; it is read and checked all the same
+    chunked = client.post("/api/v1/tokens", input_stream=io.BytesIO(b'{"username": "nul\\u0000", "password": "x"}'),
+                          content_type="application/json",
+                          headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True})
+    assert chunked.status_code == 400 and "NUL" in chunked.json["message"]
