@@ -13,10 +13,10 @@ from ..database import atomic, reads_first, write_block
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import ActionForm, show_domain_error
-from ..import_views import TwoStepImport
 from ..models import ROLES, User
 from ..services import accounts
 from . import user_admin, user_import
+from ..org import people as org_people
 from ..org import routes as org_routes
 from ..services.audit import ACTION_LABELS, TARGET_LABELS, AuditFilter, audit_query
 from ..services.clock import now_utc
@@ -25,12 +25,10 @@ from .user_admin import UserFilter
 from ..params import id_arg
 from ..trainer.common import PER_PAGE, download, page_number
 from .forms import (
-    ConfirmUserImportForm,
     ResetPasswordForm,
     UserCreateForm,
     UserEditForm,
     UserFilterForm,
-    UserUploadForm,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -190,45 +188,13 @@ def user_set_enabled(user_id: int, action: str):
 # ---------------------------------------------------------------- bulk import
 
 
-def _parse_users(filename: str, data: bytes) -> dict:
-    config = current_app.config
-    return user_import.parse_user_upload(filename, data, hash_method=config["TEMPORARY_PASSWORD_HASH_METHOD"],
-                                         min_length=config["PASSWORD_MIN_LENGTH"])
+def _credentials(title: str, credentials):
+    return render_template("admin/credentials.html", export_url=url_for("org.credentials_export"), title=title,
+                           credentials=credentials)
 
 
-def _new_passwords(pending, _form) -> dict[str, tuple[str, str]]:
-    return user_import.new_passwords(pending, current_app.config["TEMPORARY_PASSWORD_HASH_METHOD"])
-
-
-def _users_imported(result):
-    flash(f"导入完成：新增 {result.created} 个用户，更新 {result.updated} 个，跳过 {result.skipped} 个。", "success")
-    if result.credentials:
-        return render_template("admin/credentials.html", export_url=url_for("org.credentials_export"), title="导入完成：请立即保存初始密码",
-                               credentials=result.credentials)
-    return redirect(url_for("admin.users"))
-
-
-USER_IMPORT = TwoStepImport(
-    kind=user_import.KIND,
-    name="user_import",
-    roles=("admin",),
-    upload_url="/users/import",
-    url="/users/import",
-    upload_template="admin/user_import_upload.html",
-    preview_template="admin/user_import_preview.html",
-    upload_form=UserUploadForm,
-    confirm_form=ConfirmUserImportForm,
-    parse=_parse_users,
-    store=user_import.store_user_upload,
-    build_preview=user_import.build_user_preview,
-    prepare=_new_passwords,
-    apply=lambda pending, generated, form, actor, now: user_import.apply_user_import(
-        pending, form.on_existing.data, generated, actor, now),
-    finished=_users_imported,
-    cancelled_message="已取消本次导入，没有创建或修改任何用户。",
-    confirm_hint="请选择已存在用户的处理方式后再确认（页面可能已过期，请刷新）。",
-    upload_context=lambda: {"max_rows": user_import.MAX_USER_IMPORT_ROWS},
-)
+USER_IMPORT = org_people.user_import_view(roles=("admin",), url="/users/import", done_endpoint="admin.users",
+                                          credentials=_credentials, pages=dict)
 USER_IMPORT.register(bp)
 
 

@@ -306,41 +306,50 @@ def _new_passwords(pending, _form) -> dict[str, tuple[str, str]]:
     return user_import.new_passwords(pending, current_app.config["TEMPORARY_PASSWORD_HASH_METHOD"])
 
 
-def _users_imported(result):
-    flash(f"导入完成：新增 {result.created} 个用户，更新 {result.updated} 个，跳过 {result.skipped} 个。", "success")
-    if result.credentials:
-        return _credentials("导入完成：请立即保存初始密码", result.credentials)
-    return redirect(url_for("org.people"))
-
-
-USER_IMPORT = TwoStepImport(
-    kind=user_import.KIND,
-    name="user_import",
-    roles=MANAGE_ROLES,
-    upload_url="/people/import",
-    url="/people/import",
-    upload_template="admin/user_import_upload.html",
-    preview_template="admin/user_import_preview.html",
-    upload_form=UserUploadForm,
-    confirm_form=ConfirmUserImportForm,
-    parse=_parse_users,
-    store=user_import.store_user_upload,
-    build_preview=user_import.build_user_preview,
-    prepare=_new_passwords,
-    apply=_apply_users,
-    finished=_users_imported,
-    cancelled_message="已取消本次导入，没有创建或修改任何用户。",
-    confirm_hint="请选择已存在用户的处理方式后再确认（页面可能已过期，请刷新）。",
-    upload_context=lambda: {"max_rows": user_import.MAX_USER_IMPORT_ROWS, **_import_pages(),
-                            "scoped_units": sorted(_scoped_names(load_tree()) or ())},
-    preview_context=lambda _pending, _preview: _import_pages(),
-)
-USER_IMPORT.register(bp)
-
-
 def _import_pages() -> dict:
     """The admin's import templates, shown inside the manager's pages."""
     return {"layout": "org/_layout.html", "import_bp": "org", "section": "import"}
+
+
+def user_import_view(*, roles: tuple[str, ...], url: str, done_endpoint: str, credentials, pages) -> TwoStepImport:
+    """The one user import (upload -> preview -> confirm), inside the caller's scope (scope.py: admins every
+    unit and role); the admin's pages and the unit manager's differ only in where it is shown and returns.
+
+    ``credentials(title, rows)`` renders the one-time passwords page; ``pages()`` is the layout context."""
+
+    def finished(result):
+        flash(f"导入完成：新增 {result.created} 个用户，更新 {result.updated} 个，跳过 {result.skipped} 个。", "success")
+        if result.credentials:
+            return credentials("导入完成：请立即保存初始密码", result.credentials)
+        return redirect(url_for(done_endpoint))
+
+    return TwoStepImport(
+        kind=user_import.KIND,
+        name="user_import",
+        roles=roles,
+        upload_url=url,
+        url=url,
+        upload_template="admin/user_import_upload.html",
+        preview_template="admin/user_import_preview.html",
+        upload_form=UserUploadForm,
+        confirm_form=ConfirmUserImportForm,
+        parse=_parse_users,
+        store=user_import.store_user_upload,
+        build_preview=user_import.build_user_preview,
+        prepare=_new_passwords,
+        apply=_apply_users,
+        finished=finished,
+        cancelled_message="已取消本次导入，没有创建或修改任何用户。",
+        confirm_hint="请选择已存在用户的处理方式后再确认（页面可能已过期，请刷新）。",
+        upload_context=lambda: {"max_rows": user_import.MAX_USER_IMPORT_ROWS, **pages(),
+                                "scoped_units": sorted(_scoped_names(load_tree()) or ())},
+        preview_context=lambda _pending, _preview: pages(),
+    )
+
+
+USER_IMPORT = user_import_view(roles=MANAGE_ROLES, url="/people/import", done_endpoint="org.people",
+                               credentials=_credentials, pages=_import_pages)
+USER_IMPORT.register(bp)
 
 
 @bp.get("/people/template.xlsx")
