@@ -32,13 +32,14 @@ run: db
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## Production server: migrations, then gunicorn (sync workers; no demo data).  Binds $(BIND)
+## Production server: migrations, then gunicorn (sync workers, recycled after 200,000-300,000 requests
+## as deploy/systemd/quiz@.service says why; no demo data).  Binds $(BIND)
 ## (127.0.0.1 by default); forwarded headers count only from TRUSTED_PROXIES (docs/deploy.md).
 serve: db
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(BIND):$(PORT) --preload \
 		--access-logfile - \
 		--forwarded-allow-ips '$(TRUSTED_PROXIES)' --logger-class quiz.ops.RedactingGunicornLogger \
-		--max-requests 5000 --max-requests-jitter 500 --timeout 60 wsgi:app
+		--max-requests 200000 --max-requests-jitter 100000 --timeout 60 wsgi:app
 
 ## Debian packages the tests use: headless Chromium and CJK fonts for the browser tests (never
 ## `playwright install`), poppler-utils to render a certificate PDF

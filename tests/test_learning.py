@@ -4,7 +4,6 @@ credited once, uploads checked by content and size, range requests, audience acc
 from __future__ import annotations
 
 import io
-import random
 from datetime import timedelta
 
 import pytest
@@ -16,10 +15,9 @@ from quiz.extensions import db
 from quiz.learning import files, services
 from quiz.learning.markdown import render_markdown
 from quiz.learning.services import CourseFields, ItemFields
-from quiz.models import AttemptQuestion, AuditEntry, CourseCompletion, CourseFile, CourseItem
-from quiz.services import attempts
+from quiz.models import AuditEntry, CourseCompletion, CourseFile, CourseItem
 
-from helpers import ROOT, T0
+from helpers import ROOT, T0, take_quiz
 
 VIDEO = (ROOT / "quiz" / "learning" / "demo_files" / "evacuation-drill.mp4").read_bytes()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -152,17 +150,6 @@ def test_range_helpers():
 # ---------------------------------------------------------------- credit
 
 
-def pass_quiz(user, quiz, now, *, right=True):
-    attempt, _ = attempts.start_attempt(user, quiz, now, random.Random(1))
-    db.session.commit()
-    for item in db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)):
-        canonical = item.correct if right else [c for c in range(len(item.options)) if c not in item.correct][:1]
-        attempts.save_answer(attempt.id, user.id, item.question_id, [item.option_order.index(c) for c in canonical], now)
-    attempts.submit_attempt(attempt, now + timedelta(minutes=1))
-    db.session.commit()
-    return attempt
-
-
 def read(user, item, start, beats):
     services.record_heartbeat(user, item, start, resume=True)
     for n in range(1, beats + 1):
@@ -176,15 +163,15 @@ def test_hours_wait_for_the_linked_quiz_and_are_credited_once(build):
     user = build.user()
     read(user, course.items[0], T0, 2)
     assert services.completion_of(user.id, course.id) is None  # the quiz is not passed yet
-    pass_quiz(user, quiz, T0 + timedelta(minutes=5), right=False)
+    take_quiz(user, quiz, T0 + timedelta(minutes=5), right=False)
     assert services.completion_of(user.id, course.id) is None  # failed
-    attempt = pass_quiz(user, quiz, T0 + timedelta(minutes=10))
+    attempt = take_quiz(user, quiz, T0 + timedelta(minutes=10))
     completion = services.completion_of(user.id, course.id)
     assert completion is not None and completion.hours == 1.5 and completion.attempt_id == attempt.id
     assert completion.year == 2026
     # more study, another pass, a change of the course's hours: still one row with its hours
     read(user, course.items[0], T0 + timedelta(minutes=20), 2)
-    pass_quiz(user, quiz, T0 + timedelta(minutes=30))
+    take_quiz(user, quiz, T0 + timedelta(minutes=30))
     services.update_course(course, CourseFields.of(course).__class__(**{**CourseFields.of(course).__dict__, "hours": 3}),
                            build.user(role="trainer"), T0)
     assert services.credit_if_complete(user, course, T0 + timedelta(hours=1)).id == completion.id
@@ -199,7 +186,7 @@ def test_quiz_passed_before_the_reading_credits_when_the_last_item_completes(bui
     quiz = build.quiz(pass_score=10, max_attempts=None, max_attempts_per_day=None, now=T0)
     course = make_course(build, quiz=quiz, kinds=("article", "case"), required=15)
     user = build.user()
-    pass_quiz(user, quiz, T0)
+    take_quiz(user, quiz, T0)
     read(user, item_of(course, "article"), T0, 1)
     assert services.completion_of(user.id, course.id) is None
     read(user, item_of(course, "case"), T0 + timedelta(minutes=2), 1)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import random
 from datetime import datetime, timedelta, timezone
 
 import openpyxl
@@ -15,16 +14,15 @@ from sqlalchemy import func, select
 
 from quiz.extensions import db
 from quiz.models import (
-    AttemptQuestion, AuditEntry, Course, CourseCompletion, SessionAttendance, TrainingCorrection, TrainingRequirement,
+    AuditEntry, Course, CourseCompletion, SessionAttendance, TrainingCorrection, TrainingRequirement,
     TrainingSession,
 )
 from quiz.org.tree import load_tree
 from quiz.records import exports, ledger, requirements, services
 from quiz.records.requirements import RequirementFields
 from quiz.records.services import CorrectionFields
-from quiz.services import attempts
 
-from helpers import ROOT, T0, StatementLog
+from helpers import ROOT, T0, StatementLog, take_quiz
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -54,17 +52,6 @@ def session(users, title="消防演练", hours=2, category="消防安全", start
         db.session.add(SessionAttendance(session_id=row.id, user_id=user.id, method="list", signed_at=starts_at))
     db.session.commit()
     return row
-
-
-def take_quiz(user, quiz, now, *, right=True):
-    attempt, _ = attempts.start_attempt(user, quiz, now, random.Random(1))
-    db.session.commit()
-    for item in db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)):
-        canonical = item.correct if right else [c for c in range(len(item.options)) if c not in item.correct][:1]
-        attempts.save_answer(attempt.id, user.id, item.question_id, [item.option_order.index(c) for c in canonical], now)
-    attempts.submit_attempt(attempt, now + timedelta(minutes=1))
-    db.session.commit()
-    return attempt
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from datetime import timedelta
 import openpyxl
 import pytest
 import time_machine
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from question_bank import MAX_ROWS, TEMPLATE_HEADERS, parse_question_file
 from quiz.extensions import db
@@ -20,6 +18,7 @@ from quiz.models import AuditEntry, Category, PendingImport, Question
 from quiz.trainer.question_admin import question_to_record
 
 from helpers import T0, replace_zip_members, xlsx_file
+from import_helpers import multipart, upload
 
 VALID = {"题型": "单选", "题干": "景区发生火灾时应当首先做什么？", "选项A": "报警", "选项B": "拍照", "选项C": "围观",
          "答案": "A", "分类": "消防安全"}
@@ -35,17 +34,6 @@ def csv_file(rows: list[list], encoding: str = "utf-8-sig") -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue().encode(encoding)
-
-
-def multipart(fields: dict) -> tuple[bytes, str]:
-    """Encode a form in memory (the test client would spool big bodies to an unclosed temp file)."""
-    boundary, body = encode_multipart(fields)
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
-def upload(client, filename: str, data: bytes, url: str = "/trainer/imports/new", **fields):
-    body, content_type = multipart({"file": FileStorage(io.BytesIO(data), filename=filename), **fields})
-    return client.post(url, data=body, content_type=content_type)
 
 
 def token_of(response) -> str:

@@ -22,7 +22,7 @@ from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_domain_error
 from ..import_views import TwoStepImport
-from ..models import ROLE_LABELS, Attempt, Quiz, User
+from ..models import ROLE_LABELS, STAFF_ROLES, Attempt, Quiz, User
 from ..params import id_arg
 from ..services import accounts
 from ..services.clock import now_utc
@@ -37,8 +37,8 @@ bp = Blueprint("org", __name__, url_prefix="/org")
 VIEW_ROLES = scope.VIEW_ROLES
 #: who creates, imports and resets accounts here (admins have their own pages too)
 MANAGE_ROLES = ("manager", "admin")
-#: organizers: the reminder page over every unit
-ORGANIZER_ROLES = ("trainer", "admin")
+#: organizers (the staff): the reminder page over every unit
+ORGANIZER_ROLES = STAFF_ROLES
 #: the most rows a credentials export takes back (an import's largest list)
 MAX_CREDENTIAL_ROWS = user_import.MAX_USER_IMPORT_ROWS
 

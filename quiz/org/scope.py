@@ -11,13 +11,14 @@ uses asks these functions; none restates the rule.  Nothing here writes.
 from __future__ import annotations
 
 from ..errors import Forbidden
-from ..models import User
+from ..models import STAFF_ROLES, User
 from .tree import UnitTree, load_tree
 
 #: The roles that open the people pages and the 未参与名单 (each sees what this module allows).
 VIEW_ROLES = ("manager", "trainer", "admin")
-#: The roles whose holders may look at people's results across units (None from the functions: every unit).
-SEE_ALL_ROLES = ("admin", "trainer")
+#: The roles whose holders may look at people's results across units (None from the functions: every unit):
+#: the staff, whose permission rule is STAFF_ROLES.
+SEE_ALL_ROLES = STAFF_ROLES
 #: The roles a manager may give the accounts they create or import; never staff roles.
 MANAGER_ASSIGNABLE_ROLES = ("employee", "manager")
 
