@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -117,7 +118,7 @@ class Load:
         self.results: dict[str, list[float]] = {}
         self.errors: dict[str, dict[int, int]] = {}
         self.late: list[float] = []
-        self.slow: list[tuple[float, str]] = []  # (seconds into the run, kind) of each request over SLOW_SECONDS
+        self.slow: list[float] = []  # seconds into the run of each request over SLOW_SECONDS
         self.started = 0.0
         self.lock = threading.Lock()
 
@@ -156,7 +157,7 @@ class Load:
             elapsed = time.monotonic() - sent
             timings.setdefault(task.kind, []).append(elapsed)
             if elapsed > SLOW_SECONDS:
-                slow.append((sent - self.started, task.kind))
+                slow.append(sent - self.started)
             if status >= 400:
                 errors.setdefault(task.kind, {}).setdefault(status, 0)
                 errors[task.kind][status] += 1
@@ -184,9 +185,7 @@ class Load:
         if self.late:
             out["generator_late_p99_ms"] = round(pct(sorted(self.late), 0.99) * 1000, 1)
         # when the slow requests happened: a burst at the start (cold boards), at the boards' refresh, or spread out
-        windows: dict[int, int] = {}
-        for at, _kind in self.slow:
-            windows[int(at // SLOW_WINDOW)] = windows.get(int(at // SLOW_WINDOW), 0) + 1
+        windows = Counter(int(at // SLOW_WINDOW) for at in self.slow)
         out["slow_requests_by_window"] = {f"{index * SLOW_WINDOW}-{(index + 1) * SLOW_WINDOW} s": count
                                           for index, count in sorted(windows.items())}
         return out
