@@ -126,16 +126,10 @@ class XlsxBook:
             if stream is None:
                 return
             target = _SheetRows(self)
-            parser = _defused_parser(target)
-            while True:
-                chunk = stream.read(_CHUNK)
-                if not chunk:
-                    break
-                parser.feed(chunk)
+            for _ in _feed(stream, target):
                 if target.ready:
                     yield from target.ready
                     target.ready = []
-            parser.close()
             yield from target.ready
 
 
@@ -160,14 +154,20 @@ def _defused_parser(target):
     return parser
 
 
-def _parse(stream, target) -> None:
+def _feed(stream, target) -> Iterator[None]:
+    """Parse ``stream`` into ``target`` chunk by chunk, yielding after each chunk (and closing the
+    parser after the last), so that a caller can take what ``target`` has collected so far."""
     parser = _defused_parser(target)
-    while True:
-        chunk = stream.read(_CHUNK)
-        if not chunk:
-            break
+    while chunk := stream.read(_CHUNK):
         parser.feed(chunk)
+        yield
     parser.close()
+
+
+def _parse(stream, target) -> None:
+    """Parse all of ``stream`` into ``target``."""
+    for _ in _feed(stream, target):
+        pass
 
 
 class _SharedStrings:

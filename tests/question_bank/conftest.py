@@ -67,14 +67,18 @@ def _xlsx_bytes(rows: list[list[object]], *, extra_sheet: list[list[object]] | N
     return buffer.getvalue()
 
 
-def _xlsx_sheets(sheets: dict[str, list[list[object]]], *, hidden: tuple[str, ...] = ()) -> bytes:
-    """A workbook with one sheet per entry (in order); sheets named in ``hidden`` are hidden."""
+def _xlsx_sheets(sheets: dict[str, list[list[object]]], *, hidden: tuple[str, ...] = (),
+                 merges: dict[str, list[str]] | None = None) -> bytes:
+    """A workbook with one sheet per entry (in order); sheets named in ``hidden`` are hidden,
+    and ``merges`` maps a sheet name to the cell ranges ("A1:E1") merged in it."""
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
         for row in rows:
             sheet.append(row)
+        for merge in (merges or {}).get(name, ()):
+            sheet.merge_cells(merge)
         if name in hidden:
             sheet.sheet_state = "hidden"
     buffer = io.BytesIO()

@@ -249,6 +249,21 @@ def _inline_row(number: int, *values: str) -> str:
     return f'<row r="{number}">{cells}</row>'
 
 
+def _with_shared_strings(replace_zip_members, original: bytes, shared: bytes, sheet: bytes) -> bytes:
+    """``original`` with the shared-strings part ``shared`` registered by hand (openpyxl writes
+    inline strings) and its first sheet replaced by ``sheet``."""
+    content_types = zipfile.ZipFile(io.BytesIO(original)).read("[Content_Types].xml").decode()
+    override = (
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    )
+    return replace_zip_members(original, {
+        "[Content_Types].xml": content_types.replace("</Types>", override + "</Types>").encode(),
+        "xl/sharedStrings.xml": shared,
+        "xl/worksheets/sheet1.xml": sheet,
+    })
+
+
 def test_zip_bomb_is_rejected_before_parsing(xlsx_bytes, replace_zip_members):
     padding = _sheet_xml("") + b" " * (60 * 1024 * 1024)
     data = replace_zip_members(xlsx_bytes([["题型"]]), {"xl/worksheets/sheet1.xml": padding})
@@ -286,27 +301,13 @@ def test_entity_bomb_in_sheet_is_unsafe_xml(xlsx_bytes, replace_zip_members):
 
 
 def test_entity_bomb_in_shared_strings_is_unsafe_xml(xlsx_bytes, replace_zip_members):
-    # openpyxl writes inline strings, so register a shared-strings part by hand.
-    original = xlsx_bytes([["x"]])
-    content_types = zipfile.ZipFile(io.BytesIO(original)).read("[Content_Types].xml").decode()
-    override = (
-        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    )
     shared = (
         '<?xml version="1.0" encoding="UTF-8"?>' + BILLION_LAUGHS
         + '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
         "<si><t>&lol3;</t></si></sst>"
     ).encode()
     sheet = _sheet_xml('<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
-    data = replace_zip_members(
-        original,
-        {
-            "[Content_Types].xml": content_types.replace("</Types>", override + "</Types>").encode(),
-            "xl/sharedStrings.xml": shared,
-            "xl/worksheets/sheet1.xml": sheet,
-        },
-    )
+    data = _with_shared_strings(replace_zip_members, xlsx_bytes([["x"]]), shared, sheet)
     assert rejection("lol.xlsx", data).code == "unsafe_xml"
 
 
@@ -483,12 +484,6 @@ def test_xlsx_cell_values_dates_booleans_numbers(xlsx_bytes):
 
 
 def test_xlsx_shared_strings_rich_text_and_phonetic_runs(xlsx_bytes, replace_zip_members):
-    original = xlsx_bytes([["x"]])
-    content_types = zipfile.ZipFile(io.BytesIO(original)).read("[Content_Types].xml").decode()
-    override = (
-        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    )
     shared = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -500,11 +495,7 @@ def test_xlsx_shared_strings_rich_text_and_phonetic_runs(xlsx_bytes, replace_zip
         '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
         '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>3</v></c><c r="IW2"><v>1</v></c></row>'
     )
-    data = replace_zip_members(original, {
-        "[Content_Types].xml": content_types.replace("</Types>", override + "</Types>").encode(),
-        "xl/sharedStrings.xml": shared,
-        "xl/worksheets/sheet1.xml": sheet,
-    })
+    data = _with_shared_strings(replace_zip_members, xlsx_bytes([["x"]]), shared, sheet)
     result = parse_question_file("q.xlsx", data)
     assert [(r.stem, r.type, r.correct) for r in result.records] == [("灭火器放在哪？", "true_false", (0,))]
 

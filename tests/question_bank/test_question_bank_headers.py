@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-import openpyxl
 import pytest
 
 from question_bank import (
@@ -116,21 +113,7 @@ def test_unknown_columns_are_ignored_and_reported():
     assert result.layout.sections[0].fields == ["", "", "题型", "题干", "选项A", "选项B", "答案", ""]
 
 
-def _workbook(sheets: dict, merges: dict | None = None) -> bytes:
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for name, rows in sheets.items():
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-        for merge in (merges or {}).get(name, ()):
-            sheet.merge_cells(merge)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def test_header_after_title_and_merged_instruction_rows():
+def test_header_after_title_and_merged_instruction_rows(xlsx_sheets):
     rows = [
         ["2024年安全生产月题库"],
         ["填写须知：1. 题型填写单选、多选或判断；2. 答案填写字母"],
@@ -139,7 +122,7 @@ def test_header_after_title_and_merged_instruction_rows():
         ["题型", "题干", "选项A", "选项B", "答案"],
         ["单选", "灭火器应放在？", "显眼易取处", "锁柜里", "A"],
     ]
-    data = _workbook({"题库": rows}, {"题库": ["A1:E1", "A2:E2"]})
+    data = xlsx_sheets({"题库": rows}, merges={"题库": ["A1:E1", "A2:E2"]})
     result = parse_question_file("q.xlsx", data)
     assert result.ok and [record.row for record in result.records] == [6]
     assert result.layout.sections[0].header_row == 5
@@ -187,24 +170,24 @@ def test_section_title_rows_give_the_type_of_the_rows_below(xlsx_bytes):
     assert [(item.row, item.type) for item in result.skipped_unsupported] == [(5, "简答题")]
 
 
-def test_every_sheet_is_read_and_repeats_across_sheets_are_duplicates():
+def test_every_sheet_is_read_and_repeats_across_sheets_are_duplicates(xlsx_sheets):
     header = ["题型", "题干", "选项A", "选项B", "答案"]
     sheets = {
         "消防": [header, ["单选", "火警电话？", "119", "110", "A"]],
         "说明": [["本工作簿共两个题目表"]],
         "全部": [header, ["单选", "火警电话？", "110", "119", "B"], ["单选", "急救电话？", "120", "122", "A"]],
     }
-    result = parse_question_file("q.xlsx", _workbook(sheets))
+    result = parse_question_file("q.xlsx", xlsx_sheets(sheets))
     assert result.ok
     assert [(r.sheet, r.row) for r in result.records] == [("消防", 2), ("全部", 3)]
     assert [(d.sheet, d.row, d.first_sheet, d.first_row) for d in result.duplicates] == [("全部", 2, "消防", 2)]
     assert result.warnings[0].message == "【全部】与“消防”第2行重复，已跳过"
 
 
-def test_errors_name_their_sheet_when_there_are_several():
+def test_errors_name_their_sheet_when_there_are_several(xlsx_sheets):
     header = ["题型", "题干", "选项A", "选项B", "答案"]
     sheets = {"一": [header, ["单选", "题？", "甲", "乙", "A"]], "二": [header, ["单选", "题二？", "甲", "乙", "Q"]]}
-    result = parse_question_file("q.xlsx", _workbook(sheets))
+    result = parse_question_file("q.xlsx", xlsx_sheets(sheets))
     assert [(e.sheet, e.row, e.column) for e in result.errors] == [("二", 2, "答案")]
     assert result.errors[0].message.startswith("【二】答案中的Q")
 
