@@ -29,6 +29,18 @@ def answer_correctly(attempt, user, now):
     db.session.commit()
 
 
+def submitted_full_marks(build):
+    """A user's attempt at a default quiz, every question answered correctly at T0+1 min and
+    submitted at T0+2 min; returns (user, attempt)."""
+    quiz = build.quiz()
+    user = build.user()
+    attempt, _ = start(user, quiz)
+    answer_correctly(attempt, user, T0 + minutes(1))
+    attempts.submit_attempt(attempt, T0 + minutes(2))
+    db.session.commit()
+    return user, attempt
+
+
 def test_start_draws_by_rules_and_freezes_questions(build):
     build.questions(5, type="single", category="消防安全")
     build.questions(5, type="multiple", category="疏散逃生")
@@ -125,12 +137,7 @@ def test_submit_after_deadline_finalizes_as_expired(build):
 
 
 def test_submit_twice_returns_same_result(build):
-    quiz = build.quiz()
-    user = build.user()
-    attempt, _ = start(user, quiz)
-    answer_correctly(attempt, user, T0 + minutes(1))
-    attempts.submit_attempt(attempt, T0 + minutes(2))
-    db.session.commit()
+    user, attempt = submitted_full_marks(build)
     first = (attempt.score, attempt.submitted_at, attempt.status)
     attempts.submit_attempt(attempt, T0 + minutes(4))
     assert (attempt.score, attempt.submitted_at, attempt.status) == first
@@ -190,12 +197,7 @@ def test_quiz_window(build):
 
 
 def test_editing_the_bank_never_changes_a_past_score(build):
-    quiz = build.quiz()
-    user = build.user()
-    attempt, _ = start(user, quiz)
-    answer_correctly(attempt, user, T0 + minutes(1))
-    attempts.submit_attempt(attempt, T0 + minutes(2))
-    db.session.commit()
+    _, attempt = submitted_full_marks(build)
     for item in attempt.questions:
         question = db.session.get(Question, item.question_id)
         question.correct = [3]

@@ -27,7 +27,7 @@ from quiz.services.clock import now_utc
 from quiz.services.quizzes import RuleSpec
 
 from helpers import PASSWORD
-from test_reliability import GUNICORN, free_port, put, start_server
+from test_reliability import GUNICORN, free_port, put, start_server, started_attempts
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"  # port 1: nothing listens, connections are refused
 
@@ -355,14 +355,7 @@ def test_postgresql_restart_during_saves_loses_no_acknowledged_answer(app, build
     restarts once meanwhile.  Every employee finishes, every 200 is stored, no 500."""
     build.questions(10, type="single")
     quiz = build.quiz([RuleSpec(count=10, type="single", points=1)], time_limit_seconds=3600)
-    unit = build.unit("重启测试单位")
-    work = []
-    for i in range(EMPLOYEES):
-        user = build.user(f"pg{i}", unit=unit)
-        token, _ = accounts.issue_token(user, now_utc(), 3600)
-        attempt, _ = attempts.start_attempt(user, quiz, now_utc())
-        db.session.commit()
-        work.append((token, attempt.id, [item.question_id for item in attempt.questions]))
+    work = started_attempts(build, quiz, build.unit("重启测试单位"), "pg", EMPLOYEES)
     db.session.commit()
     db.engine.dispose()  # the test's own connections would die in the restart too
 

@@ -68,20 +68,26 @@ def put(port: int, token: str, path: str, body: dict) -> int:
         return 0  # connection refused or reset: the server is gone; the client would retry
 
 
-@pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in this environment")
-def test_sigkill_during_saves_loses_no_acknowledged_answer(app, build, tmp_path):
-    build.questions(20, type="single")
-    quiz = build.quiz([RuleSpec(count=20, type="single", points=1)], time_limit_seconds=3600)
-    unit = build.unit("可靠性测试单位")
+def started_attempts(build, quiz, unit, prefix: str, count: int) -> list[tuple[str, int, list[int]]]:
+    """``count`` employees of ``unit`` (``prefix``0, ``prefix``1, ...), each with an API token and a
+    started attempt at ``quiz``: one (token, attempt id, question ids) per employee."""
     from quiz.services import attempts
 
     work = []
-    for i in range(EMPLOYEES):
-        user = build.user(f"kill{i}", unit=unit)
+    for i in range(count):
+        user = build.user(f"{prefix}{i}", unit=unit)
         token, _ = accounts.issue_token(user, now_utc(), 3600)
         attempt, _ = attempts.start_attempt(user, quiz, now_utc())
         db.session.commit()
         work.append((token, attempt.id, [item.question_id for item in attempt.questions]))
+    return work
+
+
+@pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in this environment")
+def test_sigkill_during_saves_loses_no_acknowledged_answer(app, build, tmp_path):
+    build.questions(20, type="single")
+    quiz = build.quiz([RuleSpec(count=20, type="single", points=1)], time_limit_seconds=3600)
+    work = started_attempts(build, quiz, build.unit("可靠性测试单位"), "kill", EMPLOYEES)
 
     port = free_port()
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]
