@@ -19,27 +19,17 @@ Exit status 1 when a limit is exceeded.  Only 127.0.0.1 is contacted (PostgreSQL
 from __future__ import annotations
 
 import argparse
-import io
-import os
 import random
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-import openpyxl
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
-
-from bench.load_attempts import prepare_database  # noqa: E402
+from bench._import_common import migrated_app, signed_in_client, timed, upload, xlsx_bytes  # noqa: E402
 from question_bank import TEMPLATE_HEADERS  # noqa: E402
-from quiz import create_app  # noqa: E402
 from quiz.extensions import db  # noqa: E402
 from quiz.models import Question  # noqa: E402
 from quiz.services import accounts  # noqa: E402
@@ -56,9 +46,7 @@ CATEGORIES = ["安全生产法律法规", "消防安全", "疏散逃生", "应�
 def build_workbook(rows: int, seed: int = 7) -> bytes:
     """A realistic question file: three types, Chinese text, every optional column filled."""
     rng = random.Random(seed)
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(TEMPLATE_HEADERS)
+    table = [TEMPLATE_HEADERS]
     for number in range(1, rows + 1):
         category = CATEGORIES[number % len(CATEGORIES)]
         kind = ("单选", "多选", "判断")[number % 3]
@@ -68,18 +56,10 @@ def build_workbook(rows: int, seed: int = 7) -> bytes:
         else:
             options = [f"选项{letter}：依法依规落实第{number}项安全责任措施{letter}" for letter in "ABCD"]
             answer = "A" if kind == "单选" else "ACD"
-        sheet.append([kind, stem, *options, "", "", "", "", answer,
+        table.append([kind, stem, *options, "", "", "", "", answer,
                       f"解析：第{number}题考查{category}的基本要求。", category, number % 3 + 1, 1 + number % 5,
                       "《中华人民共和国安全生产法》"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def timed(call):
-    start = time.perf_counter()
-    result = call()
-    return result, time.perf_counter() - start
+    return xlsx_bytes(table)
 
 
 def main() -> int:
@@ -88,16 +68,8 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=ROWS)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
-    os.environ["QUIZ_INSTANCE_PATH"] = str(workdir / "instance")
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": prepare_database(args.database, workdir, PG_DB),
-        "SECRET_KEY": "bench",
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-    })
+    app = migrated_app(args.database, "bench-import-", PG_DB)
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="heads")
         trainer = accounts.create_user("bench_trainer", role="trainer", display_name="基准测试",
                                        password_hash=accounts.hash_new_password(PASSWORD, hash_method="pbkdf2:sha256:1000",
                                                                                 min_length=8))
@@ -106,24 +78,18 @@ def main() -> int:
         db.session.remove()
 
     data, build_seconds = timed(lambda: build_workbook(args.rows))
-    client = app.test_client()
-    response = client.post("/login", data={"username": trainer_name, "password": PASSWORD})
-    assert response.status_code == 302, response.status_code
+    client = signed_in_client(app, trainer_name, PASSWORD)
 
-    def upload():
-        boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename="题库5000.xlsx")})
-        response = client.post("/trainer/imports/new", data=body,
-                               content_type=f"multipart/form-data; boundary={boundary}")
-        assert response.status_code == 302, response.data[:500]
-        return response.headers["Location"]
+    def upload_file():
+        return upload(client, "/trainer/imports/new", data, "题库5000.xlsx")
 
     figures = {}
-    location, figures["upload"] = timed(upload)
+    location, figures["upload"] = timed(upload_file)
     preview, figures["preview"] = timed(lambda: client.get(location))
     assert preview.status_code == 200 and f"新题 {args.rows}" in preview.get_data(as_text=True)
     confirm, figures["confirm"] = timed(lambda: client.post(location + "/confirm", data={"on_duplicate": "skip"}))
     assert confirm.status_code == 302, confirm.data[:500]
-    location, figures["upload_again"] = timed(upload)
+    location, figures["upload_again"] = timed(upload_file)
     preview, figures["preview_duplicates"] = timed(lambda: client.get(location))
     assert f"与题库重复 {args.rows}" in preview.get_data(as_text=True)
     update, figures["confirm_update"] = timed(lambda: client.post(location + "/confirm", data={"on_duplicate": "update"}))

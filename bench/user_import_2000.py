@@ -19,25 +19,16 @@ Exit status 1 when a limit is exceeded.  Only 127.0.0.1 is contacted (PostgreSQL
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-import openpyxl
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
-
-from bench.load_attempts import prepare_database  # noqa: E402
-from quiz import create_app  # noqa: E402
+from bench._import_common import migrated_app, signed_in_client, timed, upload, xlsx_bytes  # noqa: E402
 from quiz.extensions import db  # noqa: E402
 from quiz.models import User  # noqa: E402
 from quiz.services import accounts  # noqa: E402
@@ -50,21 +41,11 @@ UNITS = ["区图书馆", "区文化馆", "区博物馆", "办公室", "安全科
 
 
 def build_workbook(rows: int) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(["用户名", "姓名", "单位", "角色", "初始密码"])
+    table = [["用户名", "姓名", "单位", "角色", "初始密码"]]
     for number in range(1, rows + 1):
         given = f"Init-{number:05d}-Pass" if number % 2 else ""
-        sheet.append([f"emp{number:05d}", f"职工{number}", UNITS[number % len(UNITS)], "职工", given])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def timed(call):
-    start = time.perf_counter()
-    result = call()
-    return result, time.perf_counter() - start
+        table.append([f"emp{number:05d}", f"职工{number}", UNITS[number % len(UNITS)], "职工", given])
+    return xlsx_bytes(table)
 
 
 def main() -> int:
@@ -73,17 +54,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=ROWS)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-users-"))
-    os.environ["QUIZ_INSTANCE_PATH"] = str(workdir / "instance")
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": prepare_database(args.database, workdir, PG_DB),
-        "SECRET_KEY": "bench",
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-    })
+    app = migrated_app(args.database, "bench-users-", PG_DB)
     config = app.config
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="heads")
         for name in UNITS:
             accounts.create_unit(name)
         admin = accounts.create_user("bench_admin", role="admin", display_name="基准测试",
@@ -94,18 +67,10 @@ def main() -> int:
         db.session.remove()
 
     data = build_workbook(args.rows)
-    client = app.test_client()
-    response = client.post("/login", data={"username": admin_name, "password": PASSWORD})
-    assert response.status_code == 302, response.status_code
-
-    def upload():
-        boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename="用户2000.xlsx")})
-        response = client.post("/admin/users/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
-        assert response.status_code == 302, response.data[:800]
-        return response.headers["Location"]
+    client = signed_in_client(app, admin_name, PASSWORD)
 
     figures = {}
-    location, figures["upload"] = timed(upload)
+    location, figures["upload"] = timed(lambda: upload(client, "/admin/users/import", data, "用户2000.xlsx", shown=800))
     preview, figures["preview"] = timed(lambda: client.get(location))
     assert preview.status_code == 200 and f"新用户 {args.rows}" in preview.get_data(as_text=True)
     confirm, figures["confirm"] = timed(lambda: client.post(location + "/confirm", data={"on_existing": "skip"}))
