@@ -35,18 +35,24 @@
     while (tbody.rows.length > count) { tbody.deleteRow(-1); }
   }
 
+  // The first four cells of a unit row, on the unit board and the campaign slide alike:
+  // rank badge, unit, participants/headcount, participation rate.
+  function setUnitCells(cells, unit) {
+    var badge = cells[0].firstElementChild || cells[0].appendChild(document.createElement("span"));
+    if (badge.className !== rankClass(unit.rank)) { badge.className = rankClass(unit.rank); }
+    setText(badge, unit.rank ? String(unit.rank) : "—");
+    setText(cells[1], unit.unit);
+    setText(cells[2], unit.participants + "/" + unit.headcount);
+    setText(cells[3], pct(unit.participation_rate));
+  }
+
   function renderUnits(page) {
     var tbody = document.querySelector("#units-table tbody");
     var units = data.units.slice(page * UNITS_PER_PAGE, (page + 1) * UNITS_PER_PAGE);
     ensureRows(tbody, units.length, 6);
     units.forEach(function (unit, index) {
       var cells = tbody.rows[index].cells;
-      var badge = cells[0].firstElementChild || cells[0].appendChild(document.createElement("span"));
-      if (badge.className !== rankClass(unit.rank)) { badge.className = rankClass(unit.rank); }
-      setText(badge, unit.rank ? String(unit.rank) : "—");
-      setText(cells[1], unit.unit);
-      setText(cells[2], unit.participants + "/" + unit.headcount);
-      setText(cells[3], pct(unit.participation_rate));
+      setUnitCells(cells, unit);
       setText(cells[4], score(unit.average_score));
       setText(cells[5], pct(unit.pass_rate));
       tbody.rows[index].classList.toggle("idle", !unit.participants);
@@ -90,12 +96,7 @@
     ensureRows(tbody, units.length, 5);
     units.forEach(function (unit, index) {
       var cells = tbody.rows[index].cells;
-      var badge = cells[0].firstElementChild || cells[0].appendChild(document.createElement("span"));
-      if (badge.className !== rankClass(unit.rank)) { badge.className = rankClass(unit.rank); }
-      setText(badge, unit.rank ? String(unit.rank) : "—");
-      setText(cells[1], unit.unit);
-      setText(cells[2], unit.participants + "/" + unit.headcount);
-      setText(cells[3], pct(unit.participation_rate));
+      setUnitCells(cells, unit);
       setText(cells[4], unit.average_score === null ? "-" : unit.average_score.toFixed(1) + "%");
     });
   }
