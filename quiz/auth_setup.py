@@ -14,7 +14,7 @@ from .errors import DomainError, Forbidden
 from .extensions import csrf, db, login_manager
 from .models import User
 from .services import sessions
-from .services.accounts import resolve_token_identity
+from .services.accounts import hash_new_password, resolve_token_identity
 from .services.clock import now_utc
 
 PUBLIC_ENDPOINTS: set[str] = set()
@@ -142,6 +142,14 @@ def api_user() -> User:
     if g.get("api_user") is None:
         g.api_user = db.session.get(User, g.api_identity.id)
     return g.api_user
+
+
+def new_password_hash(password: str, *, username: str | None = None, display_name: str | None = None) -> str:
+    """A new password checked against this app's policy (PASSWORD_MIN_LENGTH, zxcvbn) and hashed with
+    PASSWORD_HASH_METHOD: what every page, API call and command that sets a password uses."""
+    config = current_app.config
+    return hash_new_password(password, hash_method=config["PASSWORD_HASH_METHOD"],
+                             min_length=config["PASSWORD_MIN_LENGTH"], username=username, display_name=display_name)
 
 
 def api_auth(*roles: str):

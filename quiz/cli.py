@@ -16,6 +16,7 @@ from flask import current_app
 from question_bank import FileRejected, load_builtin_bank
 from question_bank.health import check_bank, load_editions, questions_citing
 
+from .auth_setup import new_password_hash
 from .errors import DomainError
 from .extensions import db
 from .private_files import private_file
@@ -41,12 +42,7 @@ def init_app(app) -> None:
 def create_user_command(username, role, unit_name, password, display_name):
     """Create a user; the unit is created if missing."""
     try:
-        password_hash = accounts.hash_new_password(
-            password,
-            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
-            min_length=current_app.config["PASSWORD_MIN_LENGTH"],
-            username=username, display_name=display_name,
-        )
+        password_hash = new_password_hash(password, username=username, display_name=display_name)
         unit = accounts.get_or_create_unit(unit_name) if unit_name else None
         user = accounts.create_user(
             username, password_hash=password_hash, display_name=display_name, unit=unit, role=role

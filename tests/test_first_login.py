@@ -110,3 +110,15 @@ def test_logout_stays_possible_before_the_change(app, build):
     browser, _ = _sign_in(app, "tuichu", PASSWORD)
     response = browser.post("/logout")
     assert response.status_code == 302 and "/login" in response.location
+
+
+def test_the_api_password_change_applies_the_web_page_rule_on_the_account_own_name(app, build, api, client):
+    """The policy refuses a password built on the account's own username on the web page; the API's
+    own change goes through the same rule (it once checked length and common words only)."""
+    user = build.user("wangxiaoming")
+    session = api(user)
+    on_name = session.post("/api/v1/me/password", json={"current_password": PASSWORD,
+                                                        "new_password": "Wangxiaoming#7391"})
+    assert on_name.status_code == 422 and on_name.json["error"] == "weak_password"
+    assert session.post("/api/v1/me/password", json={"current_password": PASSWORD,
+                                                      "new_password": NEW_PASSWORD}).status_code == 204

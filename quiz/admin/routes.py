@@ -5,15 +5,15 @@ Password hashes are slow on purpose, so they are computed before the write lock 
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth_setup import roles_required
-from ..database import atomic, reads_first, write_block
-from ..errors import DomainError, NotFound, ValidationFailed
+from ..database import atomic, reads_first
+from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..forms import ActionForm, show_domain_error
-from ..models import ROLES, User
+from ..models import ROLES
 from ..services import accounts
 from . import user_admin, user_import
 from ..org import people as org_people
@@ -41,18 +41,7 @@ def _unit_choices(blank_label: str, *, joinable: bool = False, current: int | No
                                 if not joinable or unit.retired_at is None or unit.id == current)]
 
 
-def _get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在", code="user_not_found")
-    return user
-
-
-def _hash(password: str, username: str | None, display_name: str | None) -> str:
-    config = current_app.config
-    return accounts.hash_new_password(password, hash_method=config["PASSWORD_HASH_METHOD"],
-                                      min_length=config["PASSWORD_MIN_LENGTH"],
-                                      username=username, display_name=display_name)
+_get_user = accounts.get_user
 
 
 @bp.get("/")
@@ -93,20 +82,10 @@ def user_new():
     form = UserCreateForm()
     form.unit_id.choices = _unit_choices("（无）", joinable=True)
     if form.validate_on_submit():
-        generated = None if form.password.data else user_admin.generate_password()
-        try:
-            password_hash = _hash(form.password.data or generated, form.username.data, form.display_name.data)
-            with write_block():
-                unit = accounts.get_unit(form.unit_id.data) if form.unit_id.data else None
-                user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
-                                           password_hash, current_user, now_utc(), must_change_password=True,
-                                           position=form.position.data)
-        except DomainError as error:
-            fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id,
-                      "role": form.role}
-            default = form.password if error.code == "weak_password" else form.username
-            show_domain_error(form, error, fields, default)
-        else:
+        created = org_people.create_account(
+            form, lambda: accounts.get_unit(form.unit_id.data) if form.unit_id.data else None)
+        if created:
+            user, generated = created
             if generated:
                 return render_template("admin/credentials.html", export_url=url_for("org.credentials_export"), title="用户已创建",
                                        credentials=[(user.username, user.display_name, generated)])
@@ -150,13 +129,8 @@ def user_reset_password(user_id: int):
     if not form.validate_on_submit():
         flash("；".join(m for messages in form.errors.values() for m in messages) or "请重试", "danger")
         return redirect(url_for("admin.user_edit", user_id=user_id))
-    generated = None if form.password.data else user_admin.generate_password()
     try:
-        owner = _get_user(user_id)
-        password_hash = _hash(form.password.data or generated, owner.username, owner.display_name)
-        with write_block():
-            user = _get_user(user_id)
-            user_admin.reset_password(user, password_hash, current_user, now_utc())
+        user, generated = org_people.reset_account_password(form, user_id, lambda user: None)  # admins manage everyone
     except ValidationFailed as error:
         flash(error.message, "danger")
         return redirect(url_for("admin.user_edit", user_id=user_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g
 
 from ..admin import user_admin
-from ..auth_setup import Unauthorized, allowed_before_password_change, api_auth, api_user, public
+from ..auth_setup import Unauthorized, allowed_before_password_change, api_auth, api_user, new_password_hash, public
 from ..database import reads_first, write_block
 from ..errors import ValidationFailed
 from ..extensions import db, limiter
@@ -94,12 +94,7 @@ def create_unit(body):
 @bp.output(UserOut, status_code=201)
 @bp.doc(summary="Create a user (admin)", security=BEARER, responses=[401, 403, 404, 409])
 def create_user(body):
-    password_hash = accounts.hash_new_password(
-        body["password"],
-        hash_method=current_app.config["PASSWORD_HASH_METHOD"],
-        min_length=current_app.config["PASSWORD_MIN_LENGTH"],
-        username=body["username"], display_name=body["display_name"],
-    )
+    password_hash = new_password_hash(body["password"], username=body["username"], display_name=body["display_name"])
     with write_block():
         unit = accounts.get_unit(body["unit_id"]) if body["unit_id"] is not None else None
         user = user_admin.add_user(body["username"], body["display_name"], unit, body["role"], password_hash,
@@ -124,8 +119,7 @@ def change_own_password(body):
         raise ValidationFailed("当前密码不正确", code="wrong_password", field="current_password")
     if body["new_password"] == body["current_password"]:
         raise ValidationFailed("新密码不能与当前密码相同", code="weak_password", field="new_password")
-    password_hash = accounts.hash_new_password(body["new_password"], hash_method=config["PASSWORD_HASH_METHOD"],
-                                               min_length=config["PASSWORD_MIN_LENGTH"])
+    password_hash = new_password_hash(body["new_password"], username=user.username, display_name=user.display_name)
     with write_block():
         accounts.set_password_hash(db.session.get(User, user.id), password_hash, now_utc())
     return ""

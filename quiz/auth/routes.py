@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, logout_user
 
-from ..auth_setup import allowed_before_password_change, log_in, log_out, public, roles_required
+from ..auth_setup import allowed_before_password_change, log_in, log_out, new_password_hash, public, roles_required
 from ..database import reads_first, write_block
 from ..errors import DomainError
 from ..extensions import limiter
@@ -101,12 +101,8 @@ def register():
     form.unit_id.choices = [(0, "请选择单位")] + [(unit.id, f"{unit.name}（{unit.kind}）") for unit in units]
     if form.validate_on_submit():
         try:
-            password_hash = accounts.hash_new_password(
-                form.password.data,
-                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
-                min_length=current_app.config["PASSWORD_MIN_LENGTH"],
-                username=form.username.data, display_name=form.display_name.data,
-            )
+            password_hash = new_password_hash(form.password.data, username=form.username.data,
+                                              display_name=form.display_name.data)
             now = now_utc()
             with write_block():
                 user = accounts.create_user(
@@ -146,11 +142,8 @@ def change_password():
             form.password.errors.append("新密码不能与当前密码相同")
         else:
             try:
-                password_hash = accounts.hash_new_password(
-                    form.password.data, hash_method=config["PASSWORD_HASH_METHOD"],
-                    min_length=config["PASSWORD_MIN_LENGTH"],
-                    username=current_user.username, display_name=current_user.display_name,
-                )
+                password_hash = new_password_hash(form.password.data, username=current_user.username,
+                                                  display_name=current_user.display_name)
             except DomainError as error:
                 form.password.errors.append(error.message)
             else:

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 
 from ..admin import user_admin, user_import
 from ..admin.forms import ConfirmUserImportForm, ResetPasswordForm, UserUploadForm
-from ..auth_setup import roles_required
+from ..auth_setup import new_password_hash, roles_required
 from ..database import reads_first, write_block
 from ..downloads import attachment
 from ..errors import DomainError, NotFound, ValidationFailed
@@ -55,11 +55,7 @@ def _unit_choices(tree: UnitTree, unit_ids, blank: str | None) -> list[tuple[int
     return choices
 
 
-def _get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在", code="user_not_found")
-    return user
+_get_user = accounts.get_user
 
 
 def _home_unit(tree: UnitTree) -> int | None:
@@ -192,11 +188,43 @@ def non_participants_export():
 # ---------------------------------------------------------------- accounts
 
 
-def _hash(password: str, username: str | None, display_name: str | None) -> str:
-    config = current_app.config
-    return accounts.hash_new_password(password, hash_method=config["PASSWORD_HASH_METHOD"],
-                                      min_length=config["PASSWORD_MIN_LENGTH"],
-                                      username=username, display_name=display_name)
+def create_account(form, unit_in_scope) -> tuple[User, str | None] | None:
+    """The 新建用户 form's operation, for the admin's page and the unit manager's: the typed password,
+    or a generated one to show once, checked and hashed before the write block; the account added
+    (the password to change at first sign-in) in the unit ``unit_in_scope()`` returns inside the
+    block.  Returns (user, generated password or None), or None with the refusal shown on its field."""
+    generated = None if form.password.data else user_admin.generate_password()
+    try:
+        password_hash = new_password_hash(form.password.data or generated, username=form.username.data,
+                                          display_name=form.display_name.data)
+        with write_block():
+            user = user_admin.add_user(form.username.data, form.display_name.data, unit_in_scope(), form.role.data,
+                                       password_hash, current_user, now_utc(), must_change_password=True,
+                                       position=form.position.data)
+            if "phone" in form:
+                user.phone = (form.phone.data or "").strip() or None
+    except DomainError as error:
+        fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id,
+                  "role": form.role}
+        show_domain_error(form, error, fields, form.password if error.code == "weak_password" else form.username)
+        return None
+    return user, generated
+
+
+def reset_account_password(form, user_id: int, check_scope) -> tuple[User, str | None]:
+    """The 重置密码 form's operation, for both pages: the typed or a generated password hashed before
+    the write block, set on the account (which must change it at next sign-in) once
+    ``check_scope(user)`` lets the caller manage it.  Returns (user, generated password or None);
+    ValidationFailed for a password the policy refuses."""
+    generated = None if form.password.data else user_admin.generate_password()
+    owner = _get_user(user_id)
+    password_hash = new_password_hash(form.password.data or generated, username=owner.username,
+                                      display_name=owner.display_name)
+    with write_block():
+        user = _get_user(user_id)
+        check_scope(user)
+        user_admin.reset_password(user, password_hash, current_user, now_utc())
+    return user, generated
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -211,23 +239,15 @@ def user_new():
     if request.method == "GET" and current_user.unit_id:
         form.unit_id.data = current_user.unit_id
     if form.validate_on_submit():
-        generated = None if form.password.data else user_admin.generate_password()
         scope.require_managed_unit(current_user, form.unit_id.data or None, tree)  # 403 outside the subtree
-        try:
-            password_hash = _hash(form.password.data or generated, form.username.data, form.display_name.data)
-            with write_block():
-                scope.require_managed_unit(current_user, form.unit_id.data or None)  # the tree as it is now
-                unit = accounts.get_unit(form.unit_id.data)
-                user = user_admin.add_user(form.username.data, form.display_name.data, unit, form.role.data,
-                                           password_hash, current_user, now_utc(), must_change_password=True,
-                                           position=form.position.data)
-                user.phone = (form.phone.data or "").strip() or None
-        except DomainError as error:
-            fields = {"username": form.username, "display_name": form.display_name, "unit_id": form.unit_id,
-                      "role": form.role}
-            default = form.password if error.code == "weak_password" else form.username
-            show_domain_error(form, error, fields, default)
-        else:
+
+        def unit_in_scope():
+            scope.require_managed_unit(current_user, form.unit_id.data or None)  # the tree as it is now
+            return accounts.get_unit(form.unit_id.data)
+
+        created = create_account(form, unit_in_scope)
+        if created:
+            user, generated = created
             if generated:
                 return _credentials("用户已创建", [(user.username, user.display_name, generated)])
             flash(f"已创建用户 {user.username}，首次登录时需修改密码。", "success")
@@ -246,13 +266,8 @@ def user_reset_password(user_id: int):
     if not form.validate_on_submit():
         flash("；".join(m for messages in form.errors.values() for m in messages) or "请重试", "danger")
         return redirect(url_for("org.person", user_id=user_id))
-    generated = None if form.password.data else user_admin.generate_password()
     try:
-        password_hash = _hash(form.password.data or generated, owner.username, owner.display_name)
-        with write_block():
-            user = _get_user(user_id)
-            scope.require_managed_user(current_user, user)
-            user_admin.reset_password(user, password_hash, current_user, now_utc())
+        user, generated = reset_account_password(form, user_id, lambda user: scope.require_managed_user(current_user, user))
     except ValidationFailed as error:
         flash(error.message, "danger")
         return redirect(url_for("org.person", user_id=user_id))

@@ -37,6 +37,14 @@ def validate_username(username: str) -> None:
         raise ValidationFailed("用户名不能包含空格或控制字符", field="username")
 
 
+def get_user(user_id: int) -> User:
+    """The user with this id, or NotFound (user_not_found)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在", code="user_not_found")
+    return user
+
+
 def get_or_create_unit(name: str, kind: str = "科室") -> Unit:
     return get_unit_by_name(name) or create_unit(name, kind)
 
