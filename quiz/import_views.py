@@ -49,6 +49,10 @@ def _no_context(_pending, _preview) -> dict:
     return {}
 
 
+def _nothing_to_prepare(_pending, _form) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class TwoStepImport:
     """One kind of bulk import: what each step does, and where its pages are."""
@@ -64,21 +68,23 @@ class TwoStepImport:
     upload_template: str
     preview_template: str
     upload_form: type[FlaskForm]
-    confirm_form: type[FlaskForm]
     #: (filename, data) -> payload; no database writes; raises FileRejected
     parse: Callable[[str, bytes], dict]
     #: (owner, filename, payload, now) -> PendingImport
     store: Callable[..., Any]
     #: pending -> the preview object the template shows
     build_preview: Callable[[Any], Any]
-    #: (pending, form) -> what the confirm needs that is slow to make (before the write lock)
-    prepare: Callable[[Any, FlaskForm], Any]
     #: (pending, prepared, form, actor, now) -> result; flushes, never commits
     apply: Callable[..., Any]
     #: result -> the response after a confirm
     finished: Callable[[Any], Any]
     cancelled_message: str
-    confirm_hint: str
+    #: the preview page's confirm form (a plain CSRF button unless the import asks a choice)
+    confirm_form: type[FlaskForm] = ActionForm
+    #: what a confirm form that does not validate is told
+    confirm_hint: str = "页面已过期，请刷新后再确认。"
+    #: (pending, form) -> what the confirm needs that is slow to make (before the write lock)
+    prepare: Callable[[Any, FlaskForm], Any] = _nothing_to_prepare
     #: extra template values of the upload page
     upload_context: Callable[[], dict] = dict
     #: form -> ReadUpload, for an upload form that is more than one file field (raises FileRejected);

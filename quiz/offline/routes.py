@@ -253,16 +253,13 @@ ATTENDANCE_IMPORT = TwoStepImport(
     upload_template="offline/import_upload.html",
     preview_template="offline/import_preview.html",
     upload_form=AttendanceUploadForm,
-    confirm_form=ActionForm,
     parse=lambda filename, data: {},  # read_form does the reading (it needs the session)
     read_form=_read_attendance_form,
     store=attendance_import.store_upload,
     build_preview=attendance_import.build_preview,
-    prepare=lambda pending, form: None,
     apply=lambda pending, _prepared, form, actor, now: attendance_import.apply_import(pending, actor, now),
     finished=_imported,
     cancelled_message="已取消本次导入，没有登记任何人。",
-    confirm_hint="页面已过期，请刷新后再确认。",
     upload_context=_upload_context,
 )
 ATTENDANCE_IMPORT.register(bp)

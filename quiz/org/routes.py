@@ -155,15 +155,12 @@ UNIT_IMPORT = TwoStepImport(
     upload_template="admin/unit_import_upload.html",
     preview_template="admin/unit_import_preview.html",
     upload_form=UnitUploadForm,
-    confirm_form=ActionForm,
     parse=unit_import.parse_unit_upload,
     store=unit_import.store_unit_upload,
     build_preview=unit_import.build_unit_preview,
-    prepare=lambda pending, form: None,
     apply=lambda pending, _prepared, form, actor, now: unit_import.apply_unit_import(pending, actor, now),
     finished=_units_imported,
     cancelled_message="已取消本次导入，没有创建或修改任何单位。",
-    confirm_hint="页面已过期，请刷新后再确认。",
     upload_context=lambda: {"max_rows": unit_import.MAX_UNIT_IMPORT_ROWS, "kinds": UNIT_KINDS},
 )
 
