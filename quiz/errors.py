@@ -75,6 +75,15 @@ class InsufficientQuestions(DomainError):
     status, code, message = 422, "insufficient_questions", "题库中符合抽题规则的题目不足"
 
 
+def get_or_not_found(model, ident, message: str, code: str = "not_found"):
+    """The ``model`` row with this primary key, or NotFound(message, code): the 404 of every
+    "get one X" operation, in the page's Chinese and the API's JSON alike (never a bare 404)."""
+    row = db.session.get(model, ident)
+    if row is None:
+        raise NotFound(message, code=code)
+    return row
+
+
 ERROR_PAGE_TITLES = {
     400: "请求无效",
     401: "请先登录",

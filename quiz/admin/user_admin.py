@@ -112,12 +112,7 @@ def update_user(
     display_name = (display_name or "").strip()
     if not display_name or len(display_name) > 64:
         raise ValidationFailed("姓名不能为空且不超过 64 个字符", field="display_name")
-    if role not in ROLES:
-        raise ValidationFailed("角色无效", field="role")
-    if role == "employee" and unit is None:
-        raise ValidationFailed("职工必须属于一个单位", field="unit_id")
-    if role == "manager" and unit is None:
-        raise ValidationFailed("单位管理员必须属于一个单位（管理该单位及其下级单位）", field="unit_id")
+    accounts.check_role_and_unit(role, unit)
     if user.id == actor.id and (role != "admin" or not is_enabled):
         raise Conflict("不能取消自己的管理员角色或停用自己的账号", code="self_lockout", field="role")
     if user.role == "admin" and user.is_enabled and (role != "admin" or not is_enabled) and _enabled_admin_count() <= 1:

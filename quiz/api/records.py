@@ -8,11 +8,10 @@ from apiflask.validators import Range
 
 from ..auth_setup import api_auth, api_user
 from ..errors import NotFound
-from ..extensions import db
-from ..models import User
 from ..org import scope
 from ..org.tree import load_tree
 from ..records import access, ledger, services
+from ..services import accounts
 from ..services.clock import EARLIEST_YEAR, LATEST_YEAR, isoformat, now_utc
 from .blueprint import BEARER, bp
 from .schemas import Strict, UnitRef
@@ -102,9 +101,7 @@ def record_json(record: services.TrainingRecord) -> dict:
 @bp.doc(summary="A person's training record of a year (the person, staff, the managers of the person's unit subtree)",
         security=BEARER, responses=[401, 403, 404, 422])
 def training_record(user_id, query):
-    person = db.session.get(User, user_id)
-    if person is None:
-        raise NotFound("用户不存在", code="user_not_found")
+    person = accounts.get_user(user_id)
     access.require_record_view(api_user(), person)
     now = now_utc()
     return record_json(services.training_record(person, query["year"] or services.year_of(now), now))

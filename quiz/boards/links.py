@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed, get_or_not_found
 from ..extensions import db
 from ..models import BoardVersion, DisplayLink, Quiz, User
 from .cache import mark_board_changed
@@ -85,10 +85,7 @@ def quiz_display_links(quiz: Quiz) -> list[DisplayLink]:
 
 
 def get_display_link(link_id: int) -> DisplayLink:
-    link = db.session.get(DisplayLink, link_id)
-    if link is None:
-        raise NotFound("大屏链接不存在", code="display_link_not_found")
-    return link
+    return get_or_not_found(DisplayLink, link_id, "大屏链接不存在", "display_link_not_found")
 
 
 def revoke_display_link(link: DisplayLink, now: datetime) -> None:

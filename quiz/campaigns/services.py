@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed, get_or_not_found
 from ..extensions import db
 from ..models import Campaign, LevelSeries, Quiz, User
 from ..services.audit import field_changes, record_audit
@@ -91,10 +91,7 @@ def update_campaign(campaign: Campaign, fields: CampaignFields, actor: User, now
 
 
 def get_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound("活动不存在", code="campaign_not_found")
-    return campaign
+    return get_or_not_found(Campaign, campaign_id, "活动不存在", "campaign_not_found")
 
 
 def all_campaigns() -> list[Campaign]:

@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import Forbidden, NotFound, ValidationFailed, get_or_not_found
 from ..extensions import db
 from ..models import (
     COURSE_ITEM_KINDS,
@@ -98,18 +98,14 @@ def course_for(user: User, course_id: int, now: datetime) -> Course:
 
 def item_for(user: User, item_id: int, now: datetime) -> CourseItem:
     """An item of a course ``user`` may study (course_for's rules)."""
-    item = db.session.get(CourseItem, item_id)
-    if item is None:
-        raise NotFound("找不到该学习内容")
+    item = get_or_not_found(CourseItem, item_id, "找不到该学习内容")
     course_for(user, item.course_id, now)
     return item
 
 
 def file_for(user: User, file_id: int, now: datetime) -> CourseFile:
     """An uploaded file of a course ``user`` may study (course_for's rules)."""
-    row = db.session.get(CourseFile, file_id)
-    if row is None:
-        raise NotFound("找不到该文件")
+    row = get_or_not_found(CourseFile, file_id, "找不到该文件")
     course_for(user, row.course_id, now)
     return row
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..errors import Conflict, Forbidden, ValidationFailed, get_or_not_found
 from ..extensions import db
 from ..models import Quiz, SessionAttendance, TrainingSession, User
 from ..services.audit import field_changes, record_audit
@@ -156,10 +156,7 @@ def update_session(session: TrainingSession, fields: SessionFields, actor: User 
 
 
 def get_session(session_id: int) -> TrainingSession:
-    session = db.session.get(TrainingSession, session_id)
-    if session is None:
-        raise NotFound(UNKNOWN_MESSAGE, code="session_not_found")
-    return session
+    return get_or_not_found(TrainingSession, session_id, UNKNOWN_MESSAGE, "session_not_found")
 
 
 def sessions_split(now: datetime) -> tuple[list[TrainingSession], list[TrainingSession]]:

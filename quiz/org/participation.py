@@ -23,6 +23,7 @@ from ..models import Attempt, LevelSeries, Quiz, User
 from ..models.learning import Course, CourseCompletion, CourseItem, CourseProgress
 from ..models.attempts import FINAL_STATUSES
 from ..services.exports import table_to_xlsx
+from ..services.quizzes import get_quiz
 from .tree import UnitTree
 
 NOT_STARTED, UNFINISHED, FINISHED = "not_started", "unfinished", "finished"
@@ -55,9 +56,7 @@ KIND_LABELS = {"quiz": "测验", "series": "闯关", "course": "课程"}
 
 def quiz_target(quiz_id: int, *, include_unpublished: bool) -> Target:
     """A quiz as a target (404 for an unknown one, or an unpublished one for non-staff)."""
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None or (not quiz.is_published and not include_unpublished):
-        raise NotFound("测验不存在", code="quiz_not_found")
+    quiz = get_quiz(quiz_id, include_unpublished=include_unpublished)
     return Target("quiz", quiz.id, quiz.title, (quiz.id,))
 
 

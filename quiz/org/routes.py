@@ -12,11 +12,11 @@ from flask_login import current_user
 
 from ..auth_setup import roles_required
 from ..database import atomic
-from ..errors import DomainError, NotFound
-from ..extensions import db
+from ..errors import DomainError
 from ..forms import ActionForm, show_domain_error
 from ..import_views import TwoStepImport
 from ..models import UNIT_KINDS, Unit
+from ..services import accounts
 from ..services.clock import now_utc
 from ..services.exports import XLSX_MIMETYPE
 from ..trainer.common import download
@@ -24,11 +24,7 @@ from . import unit_import, units as unit_rules
 from .forms import MergeForm, UnitForm, UnitUploadForm
 
 
-def _get_unit(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound("单位不存在", code="unit_not_found")
-    return unit
+_get_unit = accounts.get_unit
 
 
 def units():

@@ -28,7 +28,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import UNIT_KINDS, Attempt, Unit, User
 from ..services.audit import field_changes, record_audit
@@ -144,13 +144,6 @@ def attempt_count(unit: Unit) -> int:
 def _values(unit: Unit) -> dict:
     return {"name": unit.name, "kind": unit.kind, "headcount": unit.headcount,
             "parent": unit.parent.name if unit.parent is not None else None}
-
-
-def _get(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound("单位不存在", code="unit_not_found")
-    return unit
 
 
 def get_open_parent(parent_id: int | None) -> Unit | None:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed, get_or_not_found
 from ..extensions import db
 from ..models import DEFAULT_POSITION, POSITIONS, REQUIREMENT_METRICS, TrainingRequirement, User
 from ..services.audit import field_changes, record_audit
@@ -94,10 +94,7 @@ def all_requirements() -> list[TrainingRequirement]:
 
 
 def get_requirement(requirement_id: int) -> TrainingRequirement:
-    requirement = db.session.get(TrainingRequirement, requirement_id)
-    if requirement is None:
-        raise NotFound("找不到该培训要求", code="requirement_not_found")
-    return requirement
+    return get_or_not_found(TrainingRequirement, requirement_id, "找不到该培训要求", "requirement_not_found")
 
 
 @dataclass

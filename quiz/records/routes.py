@@ -11,11 +11,11 @@ from ..auth_setup import roles_required
 from ..database import atomic
 from ..downloads import attachment, safe_filename
 from ..errors import DomainError, NotFound
-from ..extensions import db
 from ..forms import save_form, show_domain_error
 from ..models import CORRECTION_ACTION_LABELS, RECORD_ENTRY_KIND_LABELS, REQUIREMENT_METRIC_LABELS, User
 from ..org import scope
 from ..org.tree import load_tree
+from ..services import accounts
 from ..services.clock import now_utc
 from ..services.exports import XLSX_MIMETYPE, table_to_xlsx
 from ..trainer.common import page_number
@@ -27,11 +27,7 @@ bp = Blueprint("records", __name__, url_prefix="/records")
 PDF_MIMETYPE = "application/pdf"
 
 
-def _person(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在", code="user_not_found")
-    return user
+_person = accounts.get_user
 
 
 def _year(now) -> int:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, ValidationFailed, get_or_not_found
 from ..extensions import db
 from ..models import ROLES, ApiToken, Unit, User
 from ..org.units import check_takes_people, create_unit, get_unit_by_name  # noqa: F401 - the unit rules live there
@@ -37,12 +37,20 @@ def validate_username(username: str) -> None:
         raise ValidationFailed("用户名不能包含空格或控制字符", field="username")
 
 
+def check_role_and_unit(role: str, unit: Unit | None) -> None:
+    """The account's role rule: one of ROLES, and an employee or a unit manager belongs to a unit
+    (a manager manages that unit's subtree); trainers and admins may stand outside every unit."""
+    if role not in ROLES:
+        raise ValidationFailed("角色应为 employee、manager、trainer 或 admin", field="role")
+    if role == "employee" and unit is None:
+        raise ValidationFailed("职工必须属于一个单位", field="unit_id")
+    if role == "manager" and unit is None:
+        raise ValidationFailed("单位管理员必须属于一个单位（管理该单位及其下级单位）", field="unit_id")
+
+
 def get_user(user_id: int) -> User:
     """The user with this id, or NotFound (user_not_found)."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在", code="user_not_found")
-    return user
+    return get_or_not_found(User, user_id, "用户不存在", "user_not_found")
 
 
 def get_or_create_unit(name: str, kind: str = "科室") -> Unit:
@@ -75,12 +83,7 @@ def create_user(
     display_name = (display_name or "").strip() or username
     if len(display_name) > 64:
         raise ValidationFailed("姓名不能超过 64 个字符", field="display_name")
-    if role not in ROLES:
-        raise ValidationFailed("角色应为 employee、manager、trainer 或 admin", field="role")
-    if role == "employee" and unit is None:
-        raise ValidationFailed("职工必须属于一个单位", field="unit_id")
-    if role == "manager" and unit is None:
-        raise ValidationFailed("单位管理员必须属于一个单位（管理该单位及其下级单位）", field="unit_id")
+    check_role_and_unit(role, unit)
     check_takes_people(unit)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"用户名“{username}”已被使用", code="username_taken", field="username")
@@ -242,10 +245,7 @@ def revoke_token(token: str, now: datetime) -> None:
 
 
 def get_unit(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound("单位不存在", code="unit_not_found")
-    return unit
+    return get_or_not_found(Unit, unit_id, "单位不存在", "unit_not_found")
 
 
 def list_units(*, open_only: bool = False) -> list[Unit]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
-from ..errors import NotFound
+from ..errors import get_or_not_found
 from ..extensions import db
 from ..labels import STATUS_LABELS
 from ..models import ATTEMPT_STATUSES, FINAL_STATUSES, Attempt, Quiz, Unit, User
@@ -76,10 +76,7 @@ def result_summary(quiz: Quiz, filters: ResultFilter) -> ResultSummary:
 
 
 def get_attempt_for_trainer(attempt_id: int) -> Attempt:
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound("答题记录不存在", code="attempt_not_found")
-    return attempt
+    return get_or_not_found(Attempt, attempt_id, "答题记录不存在", "attempt_not_found")
 
 
 def _local(value) -> str:

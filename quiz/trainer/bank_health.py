@@ -21,7 +21,7 @@ from question_bank.health import (
     questions_citing,
 )
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed, get_or_not_found
 from ..extensions import db
 from ..models import Question, SupersededEdition, User
 from ..services.audit import record_audit
@@ -152,9 +152,7 @@ def add_superseded_edition(superseded: str, current: str, effective: str, note: 
 
 def delete_superseded_edition(edition_id: int, actor: User | None, now: datetime) -> None:
     """Remove a trainer's addition (the shipped rows are part of the release and stay)."""
-    row = db.session.get(SupersededEdition, edition_id)
-    if row is None:
-        raise NotFound("这条版本替代记录不存在", code="edition_not_found")
+    row = get_or_not_found(SupersededEdition, edition_id, "这条版本替代记录不存在", "edition_not_found")
     record_audit(actor, "edition.delete", "edition", row.id, f"{row.superseded} → {row.current}", now,
                  {"superseded": row.superseded, "current": row.current})
     db.session.delete(row)

@@ -23,7 +23,7 @@ from question_bank import (
 from question_bank.model import MAX_CATEGORY_LENGTH, OPTION_HEADERS
 
 from ..params import as_database_id
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, ValidationFailed, get_or_not_found
 from ..extensions import db
 from ..models import AttemptQuestion, Category, Question, Quiz, QuizRule, User
 from ..services.audit import field_changes, record_audit
@@ -74,10 +74,7 @@ def question_query(filters: QuestionFilter) -> Select:
 
 
 def get_question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None:
-        raise NotFound("题目不存在", code="question_not_found")
-    return question
+    return get_or_not_found(Question, question_id, "题目不存在", "question_not_found")
 
 
 def question_to_record(question: Question, row: int = 0) -> QuestionRecord:

@@ -10,7 +10,7 @@ from question_bank.model import OPTION_LETTERS
 
 from ..auth_setup import roles_required
 from ..database import atomic
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, get_or_not_found
 from ..extensions import db
 from ..models import STAFF_ROLES, Category, Question
 from . import question_admin
@@ -280,9 +280,7 @@ def categories():
 @bp.post("/categories/<int:category_id>/rename")
 @roles_required(*STAFF_ROLES)
 def category_rename(category_id: int):
-    category = db.session.get(Category, category_id)
-    if category is None:
-        raise NotFound("分类不存在", code="category_not_found")
+    category = get_or_not_found(Category, category_id, "分类不存在", "category_not_found")
     form = CategoryForm(prefix=f"c{category_id}")
     if form.validate_on_submit():
         try:
