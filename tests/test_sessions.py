@@ -8,7 +8,7 @@ import time_machine
 from helpers import PASSWORD, T0, minutes
 
 from quiz.extensions import db
-from quiz.models import LoginSession
+from quiz.models import AuditEntry, LoginSession
 from quiz.services import sessions
 
 
@@ -107,6 +107,8 @@ def test_sign_out_everywhere_ends_every_session_remember_cookie_and_token(app, b
     assert token.get("/api/v1/me").status_code == 401
     assert db.session.scalar(db.select(db.func.count()).select_from(LoginSession)
                              .where(LoginSession.revoked_at.is_(None))) == 0
+    logged = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "user.sign_out_everywhere")).all()
+    assert [(entry.actor_id, entry.target_id) for entry in logged] == [(user.id, user.id)]
     assert _login(app.test_client(), "quanbu")  # signing in again works
 
 

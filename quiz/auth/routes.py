@@ -13,7 +13,6 @@ from ..errors import DomainError
 from ..extensions import limiter
 from ..forms import ActionForm
 from ..services import accounts
-from ..services.audit import record_audit
 from ..services.clock import now_utc
 from .forms import LoginForm, PasswordChangeForm, RegisterForm
 
@@ -80,8 +79,7 @@ def sign_out_everywhere():
         return redirect(url_for("auth.change_password"))
     user = current_user._get_current_object()
     now = now_utc()
-    accounts.revoke_all_sessions(user, now)
-    record_audit(user, "user.sign_out_everywhere", "user", user.id, f"{user.username} 退出了所有设备", now)
+    accounts.sign_out_everywhere(user, now)
     logout_user()
     flash("已退出所有设备：所有浏览器上的登录和 API 令牌均已失效，请重新登录。", "info")
     return redirect(url_for("auth.login"))

@@ -15,6 +15,7 @@ from ..errors import Conflict, ValidationFailed, get_or_not_found
 from ..extensions import db
 from ..models import ROLES, ApiToken, Unit, User
 from ..org.units import check_takes_people, create_unit, get_unit_by_name  # noqa: F401 - the unit rules live there
+from .audit import record_audit
 from .passwords import check_password
 from .sessions import end_all_login_sessions
 
@@ -142,6 +143,12 @@ def revoke_all_sessions(user: User, now: datetime) -> None:
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+def sign_out_everywhere(user: User, now: datetime) -> None:
+    """退出所有设备 as the user asked it: every sign-in and API token ends, and the audit log says who."""
+    revoke_all_sessions(user, now)
+    record_audit(user, "user.sign_out_everywhere", "user", user.id, f"{user.username} 退出了所有设备", now)
 
 
 def _hash_token(token: str) -> str:
