@@ -37,7 +37,7 @@ from quiz.services import accounts  # noqa: E402
 ROWS = 5000
 IMPORT_LIMIT_SECONDS = 5.0
 PREVIEW_LIMIT_SECONDS = 2.0
-PASSWORD = "Bench-Import-2026"
+PASSWORD = "Bench-Import-Lantern-7"
 PG_DB = "quiz_bench_import"
 CATEGORIES = ["安全生产法律法规", "消防安全", "疏散逃生", "应急救援", "文旅行业安全", "用电安全", "交通安全",
               "特种设备", "防汛防台", "食品安全"]

@@ -35,7 +35,7 @@ from quiz.services import accounts  # noqa: E402
 
 ROWS = 2000
 REQUEST_LIMIT_SECONDS = 20.0
-PASSWORD = "Bench-Admin-2026"
+PASSWORD = "Bench-Admin-Lantern-7"
 PG_DB = "quiz_bench_users"
 UNITS = ["区图书馆", "区文化馆", "区博物馆", "办公室", "安全科"]
 
