@@ -41,9 +41,6 @@ def _unit_choices(blank_label: str, *, joinable: bool = False, current: int | No
                                 if not joinable or unit.retired_at is None or unit.id == current)]
 
 
-_get_user = accounts.get_user
-
-
 @bp.get("/")
 @roles_required("admin")
 def index():
@@ -97,7 +94,7 @@ def user_new():
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @roles_required("admin")
 def user_edit(user_id: int):
-    user = _get_user(user_id)
+    user = accounts.get_user(user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)
     form.unit_id.choices = _unit_choices("（无）", joinable=True, current=user.unit_id)
     if request.method == "GET":
@@ -147,7 +144,7 @@ def user_set_enabled(user_id: int, action: str):
     if not ActionForm().validate_on_submit():
         flash("页面已过期，请重试。", "warning")
         return redirect(url_for("admin.users"))
-    user = _get_user(user_id)
+    user = accounts.get_user(user_id)
     try:
         with atomic():
             user_admin.update_user(user, display_name=user.display_name, role=user.role, unit=user.unit,

@@ -55,9 +55,6 @@ def _unit_choices(tree: UnitTree, unit_ids, blank: str | None) -> list[tuple[int
     return choices
 
 
-_get_user = accounts.get_user
-
-
 def _home_unit(tree: UnitTree) -> int | None:
     """The unit a page starts on: a manager's own unit, else the first top-level unit."""
     if current_user.role == "manager":
@@ -142,7 +139,7 @@ def people():
 @roles_required(*VIEW_ROLES)
 def person(user_id: int):
     """One person's attempts and scores, and (for who manages them) a password reset."""
-    user = _get_user(user_id)
+    user = accounts.get_user(user_id)
     tree = load_tree()
     scope.require_visible_user(current_user, user, tree)
     attempts = db.session.execute(
@@ -217,11 +214,11 @@ def reset_account_password(form, user_id: int, check_scope) -> tuple[User, str |
     ``check_scope(user)`` lets the caller manage it.  Returns (user, generated password or None);
     ValidationFailed for a password the policy refuses."""
     generated = None if form.password.data else user_admin.generate_password()
-    owner = _get_user(user_id)
+    owner = accounts.get_user(user_id)
     password_hash = new_password_hash(form.password.data or generated, username=owner.username,
                                       display_name=owner.display_name)
     with write_block():
-        user = _get_user(user_id)
+        user = accounts.get_user(user_id)
         check_scope(user)
         user_admin.reset_password(user, password_hash, current_user, now_utc())
     return user, generated
@@ -260,7 +257,7 @@ def user_new():
 @roles_required(*MANAGE_ROLES)
 def user_reset_password(user_id: int):
     """A new password the person must change at the next sign-in (the admin's operation, scoped)."""
-    owner = _get_user(user_id)
+    owner = accounts.get_user(user_id)
     scope.require_managed_user(current_user, owner)
     form = ResetPasswordForm()
     if not form.validate_on_submit():

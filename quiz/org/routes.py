@@ -24,9 +24,6 @@ from . import unit_import, units as unit_rules
 from .forms import MergeForm, UnitForm, UnitUploadForm
 
 
-_get_unit = accounts.get_unit
-
-
 def units():
     """The tree, indented: path, people, 编制人数, retired badge."""
     return render_template("admin/units.html", rows=unit_rules.tree_rows(), action_form=ActionForm())
@@ -81,7 +78,7 @@ def unit_new():
 
 
 def unit_edit(unit_id: int):
-    return _unit_page(_get_unit(unit_id))
+    return _unit_page(accounts.get_unit(unit_id))
 
 
 def _action(unit_id: int, operation, done: str):
@@ -89,7 +86,7 @@ def _action(unit_id: int, operation, done: str):
     if not ActionForm().validate_on_submit():
         flash("页面已过期，请重试。", "warning")
         return redirect(url_for("admin.unit_edit", unit_id=unit_id))
-    unit = _get_unit(unit_id)
+    unit = accounts.get_unit(unit_id)
     name = unit.name
     try:
         with atomic():
@@ -120,11 +117,11 @@ def unit_merge(unit_id: int):
     if not form.validate_on_submit() or not form.target_id.data:
         flash("请选择要合并到的单位（页面可能已过期，请刷新）。", "warning")
         return redirect(url_for("admin.unit_edit", unit_id=unit_id))
-    source = _get_unit(unit_id)
+    source = accounts.get_unit(unit_id)
     name = source.name
     try:
         with atomic():
-            target = _get_unit(form.target_id.data)
+            target = accounts.get_unit(form.target_id.data)
             summary = unit_rules.merge_unit(source, target, current_user, now_utc())
     except DomainError as error:
         flash(error.message, "danger")

@@ -27,9 +27,6 @@ bp = Blueprint("records", __name__, url_prefix="/records")
 PDF_MIMETYPE = "application/pdf"
 
 
-_person = accounts.get_user
-
-
 def _year(now) -> int:
     return services.parse_year(request.args.get("year"), now)
 
@@ -73,7 +70,7 @@ def person(user_id: int):
 
 def _viewable_record(user_id: int) -> tuple[User, services.TrainingRecord]:
     """The person and their record of the requested year, if the caller may see it (else 403/404)."""
-    person = _person(user_id)
+    person = accounts.get_user(user_id)
     access.require_record_view(current_user, person)
     now = now_utc()
     return person, services.training_record(person, _year(now), now)
@@ -104,7 +101,7 @@ def person_xlsx(user_id: int):
 @roles_required(*scope.VIEW_ROLES)
 def correction_new(user_id: int):
     """作废 / 更正 / 补录: a new correction row (never an edit), with its audit entry; a refusal changes nothing."""
-    person = _person(user_id)
+    person = accounts.get_user(user_id)
     access.require_record_correction(current_user, person)
     now = now_utc()
     year = _year(now)
