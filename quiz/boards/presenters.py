@@ -49,7 +49,8 @@ def cached_json(key: tuple, entry: Entry, build) -> Response:
     body = cached_value(("json", *key), entry,
                         lambda: json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode())
     # the header is parsed (qualities, "*") only when there is one: API clients mostly send none
-    if len(body) < GZIP_MIN_BYTES or "Accept-Encoding" not in request.headers or not request.accept_encodings["gzip"]:
+    if (len(body) < GZIP_MIN_BYTES or not request.environ.get("HTTP_ACCEPT_ENCODING")
+            or not request.accept_encodings["gzip"]):
         return Response(body, mimetype="application/json")
     compressed = cached_value(("gzip", *key), entry, lambda: gzip.compress(body, compresslevel=6, mtime=0))
     response = Response(compressed, mimetype="application/json")
