@@ -186,22 +186,14 @@ def configure_engine(app) -> None:
             raise
 
 
-class transaction_mode:  # noqa: N801 - used as a function: ``with transaction_mode(may_write=...)``
-    """Transactions begun inside the block start as writers (SQLite: BEGIN IMMEDIATE) or readers.
-
-    A plain context manager class rather than @contextmanager: it wraps every request, and the
-    generator protocol cost about 4 µs of it."""
-
-    __slots__ = ("may_write", "token")
-
-    def __init__(self, *, may_write: bool):
-        self.may_write = may_write
-
-    def __enter__(self) -> None:
-        self.token = _may_write.set(self.may_write)
-
-    def __exit__(self, *exc_info) -> None:
-        _may_write.reset(self.token)
+@contextmanager
+def transaction_mode(*, may_write: bool) -> Iterator[None]:
+    """Transactions begun inside the block start as writers (SQLite: BEGIN IMMEDIATE) or readers."""
+    token = _may_write.set(may_write)
+    try:
+        yield
+    finally:
+        _may_write.reset(token)
 
 
 def reads_only_from_now() -> None:
