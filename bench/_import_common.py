@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 
 import openpyxl
-from flask_migrate import upgrade
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from bench.load_attempts import ROOT, prepare_database
+from bench.load_attempts import prepare_database
 from quiz import create_app
+from quiz.schema_version import upgrade_to_heads
 
 
 def timed(call):
@@ -51,8 +51,7 @@ def migrated_app(database: str, prefix: str, pg_db: str):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
     })
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+    upgrade_to_heads(app)
     return app
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
+from quiz.schema_version import upgrade_to_heads  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from quiz import create_app  # noqa: E402
@@ -93,8 +93,8 @@ def seed(url: str, instance: str, *, units: int = 300, users: int = 30_000, atte
     reset_database(url)
     app = make_app(url, instance)
     started = time.perf_counter()
+    upgrade_to_heads(app)
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="heads")
         session = db.session
         now = OPENS_AT + timedelta(days=12)
         levels = None

@@ -41,10 +41,16 @@ def scratch_app(tree: Path, database: str, prefix: str, rate_limits: bool) -> tu
     os.environ["QUIZ_INSTANCE_PATH"] = str(workdir / "instance")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                       "RATELIMIT_ENABLED": rate_limits, "WTF_CSRF_ENABLED": False})
-    with app.app_context():
+    try:
+        from quiz.schema_version import upgrade_to_heads  # noqa: PLC0415
+    except ImportError:  # a checkout from before quiz.schema_version (a side-by-side baseline)
         from flask_migrate import upgrade  # noqa: PLC0415
 
-        upgrade(directory=str(tree / "migrations"), revision="heads")
+        with app.app_context():
+            upgrade(directory=str(tree / "migrations"), revision="heads")
+    else:
+        upgrade_to_heads(app)
+    with app.app_context():
         import_question_records(load_builtin_bank().records)
         db.session.commit()
     return app, drop

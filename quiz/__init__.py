@@ -13,7 +13,7 @@ from flask.sessions import SecureCookieSessionInterface
 from jinja2 import FileSystemBytecodeCache
 from werkzeug.routing import IntegerConverter
 
-from . import auth_setup, cli, errors, ops, proxies, static_files, web
+from . import auth_setup, cli, errors, ops, proxies, schema_version, static_files, web
 from . import config as config_module
 from .admin.routes import bp as admin_bp
 from .api.routes import bp as api_bp
@@ -27,7 +27,7 @@ from .learning.routes import bp as learning_bp
 from .offline.routes import bp as offline_bp
 from .records.routes import bp as records_bp
 from .database import configure_engine, engine_options, transaction_mode
-from .extensions import bootstrap, csrf, db, limiter, migrate
+from .extensions import bootstrap, csrf, db, limiter
 from .params import MAX_DATABASE_ID
 from .private_files import private_dir
 from .take.routes import bp as take_bp
@@ -144,7 +144,7 @@ def _init_extensions(app: APIFlask) -> None:
     engine_options(app)
     db.init_app(app)
     configure_engine(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    schema_version.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)

@@ -1,4 +1,6 @@
-"""Flask extensions, created unbound and attached in create_app() with init_app."""
+"""Flask extensions, created unbound and attached in create_app() with init_app.
+
+Flask-Migrate is attached by :mod:`quiz.schema_version` where migrations run, never in a web worker."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -28,7 +29,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()

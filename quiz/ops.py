@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import random
 import re
 import time
-from pathlib import Path
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import text
 
+from . import schema_version
 from .auth_setup import public
 from .extensions import db
 
@@ -112,19 +109,6 @@ def init_app(app) -> None:
         return response
 
 
-@functools.cache
-def expected_heads(directory: str) -> frozenset[str]:
-    """The migration heads this code ships (read once per process)."""
-    return frozenset(ScriptDirectory(directory).get_heads())
-
-
-def migration_heads(directory: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(heads the code expects, heads the database is at)."""
-    with db.engine.connect() as connection:
-        current = frozenset(MigrationContext.configure(connection).get_current_heads())
-    return expected_heads(directory), current
-
-
 def redis_answers(url: str, timeout: float) -> bool:
     """Whether the Redis at ``url`` answers a PING within ``timeout`` seconds."""
     import redis  # noqa: PLC0415 - only deployments with REDIS_URL load the client (6 MiB)
@@ -153,13 +137,13 @@ def healthz():
     try:
         with db.engine.connect() as connection:  # its own connection: a failure cannot spoil the request's
             connection.execute(text("SELECT 1"))
+            current = schema_version.database_heads(connection)
     except Exception:  # any failure means "not healthy"; the log has the details
         current_app.logger.exception("health check: database unreachable")
         checks["database"] = "unreachable"
         status = 503
     else:
-        expected, current = migration_heads(str(Path(current_app.root_path).parent / "migrations"))
-        if expected != current:
+        if current != schema_version.shipped_heads():
             checks["migrations"] = "pending"
             status = 503
     overall = "ok" if status == 200 else "unhealthy"

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
@@ -24,13 +23,14 @@ from quiz import create_app
 from quiz.config import normalize_database_url
 from quiz.database import transaction_mode
 from quiz.extensions import db
+from quiz.schema_version import upgrade_to_heads
 from quiz.models import Category, Question, Unit, User
 from quiz.services import accounts, quizzes
 from quiz.models.base import utcnow
 from quiz.services.questions import stem_key
 from quiz.services.quizzes import RuleSpec
 
-from helpers import FAST_HASH, PASSWORD, ROOT, TEMPORARY_HASH
+from helpers import FAST_HASH, PASSWORD, TEMPORARY_HASH
 
 
 
@@ -65,8 +65,8 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def migrated_database(database_url, tmp_path_factory):
     app = create_app(_test_config(database_url, tmp_path_factory.mktemp("instance")))
+    upgrade_to_heads(app)
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="heads")
         db.engine.dispose()
     return database_url
 
