@@ -232,6 +232,12 @@ def write_block() -> Iterator[None]:
             raise
 
 
+def dialect_name() -> str:
+    """The database's dialect ("postgresql", "sqlite"), read from the app's one engine: asking the
+    session (``db.session.get_bind()``) made a session, and its teardown, for a request that needs none."""
+    return db.engine.dialect.name
+
+
 @contextmanager
 def single_statement() -> Iterator[Connection]:
     """The connection for a request's one self-contained statement (the autosave).
@@ -244,12 +250,14 @@ def single_statement() -> Iterator[Connection]:
     opened a transaction, e.g. to check a token) it is the session's connection: the
     statement joins the request's transaction and the request commits as usual.
     """
-    session = db.session()
-    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+    # registry.has(): whether the request made a session at all; when it did not (an autosave
+    # with a remembered token), none is made just to ask, and none torn down at the end.
+    session_open = db.session.registry.has() and db.session().in_transaction()
+    if dialect_name() == "postgresql" and not session_open:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             yield connection
     else:
-        yield session.connection()
+        yield db.session.connection()
 
 
 @contextmanager

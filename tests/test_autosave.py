@@ -107,3 +107,19 @@ def test_the_autosave_request_is_one_autocommitted_statement_on_postgresql(build
         event.remove(db.engine, "before_cursor_execute", record)
     assert seen == [True]
     assert _stored(attempt["id"], question_id) == [1]
+
+
+def test_an_autosave_makes_no_orm_session_on_postgresql(app, build):
+    """The autosave's one statement needs no ORM session: none is made to ask which database this
+    is (quiz.database.dialect_name), so none is torn down at the request's end."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite the save joins the session's transaction")
+    quiz = build.quiz(time_limit_seconds=600)
+    user = build.user()
+    attempt, _ = attempts.start_attempt(user, quiz, T0, random.Random(1))
+    attempt_id, user_id, question_id = attempt.id, user.id, attempt.questions[0].question_id
+    db.session.commit()
+    with app.app_context():  # a request's own context: Flask-SQLAlchemy scopes sessions by it
+        attempts.save_answer(attempt_id, user_id, question_id, [2], T0)
+        assert not db.session.registry.has()
+    assert _stored(attempt_id, question_id) == [2]

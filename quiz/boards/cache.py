@@ -36,6 +36,7 @@ from sqlalchemy import event, inspect, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..database import dialect_name
 from ..extensions import db
 from ..models import BoardVersion, Quiz, Unit, User
 from . import rankings
@@ -66,8 +67,7 @@ def _bump_statement(dialect_name: str, rows):
 
 def mark_board_changed(quiz_id: int, now: datetime) -> None:
     """Bump the quiz's board version in the current transaction (called when an attempt is finalized)."""
-    dialect_name = db.session.get_bind().dialect.name
-    db.session.execute(_bump_statement(dialect_name, lambda insert: insert.values(
+    db.session.execute(_bump_statement(dialect_name(), lambda insert: insert.values(
         quiz_id=quiz_id, version=1, changed_at=now)))
     _LOCAL_BUMPS[quiz_id] = _LOCAL_BUMPS.get(quiz_id, 0) + 1
 

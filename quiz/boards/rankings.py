@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Interval, and_, case, func, literal_column, select, text, true
 from sqlalchemy.dialects.postgresql import distinct_on
 
+from ..database import dialect_name
 from ..extensions import db
 from ..models import FINAL_STATUSES, RANKING_METRICS, Attempt, Quiz, Unit, User
 from ..errors import NotFound
@@ -178,7 +179,7 @@ def best_attempts(quiz: Quiz):
     best-attempt rule (attempts.best_attempt_order): score, then duration, then submission."""
     order = (Attempt.score.desc(), Attempt.duration_seconds.asc(), Attempt.submitted_at.asc())
     columns = (Attempt.user_id, Attempt.score, Attempt.max_score, Attempt.duration_seconds, Attempt.submitted_at)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         # DISTINCT ON keeps each user's first row in the rule's order: the same pick as
         # row_number() = 1, read straight off ix_attempt_board, and estimated well by the planner
         # (a hash aggregate after it instead of a sort spilling to disk).  On 250,000 attempts the
@@ -489,7 +490,7 @@ def _individuals(best, quiz: Quiz) -> list[UserStanding]:
 
 def _local_day(column, offset_seconds: int):
     """The calendar day (YYYY-MM-DD) of a naive-UTC timestamp in the campaign's time zone."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         shifted = column + literal_column(f"interval '{int(offset_seconds)} seconds'", Interval)
         return func.to_char(shifted, "YYYY-MM-DD")
     return func.strftime("%Y-%m-%d", column, f"{int(offset_seconds):+d} seconds")

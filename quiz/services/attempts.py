@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Integer, bindparam, case, func, insert, select, upd
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..database import single_statement
+from ..database import dialect_name, single_statement
 from ..errors import AttemptsExhausted, Conflict, InvalidAnswer, NotFound, QuizClosed, TimeUp
 from ..extensions import db
 from ..models import Answer, Attempt, AttemptQuestion, Question, Quiz, User
@@ -158,7 +158,7 @@ def start_attempt_with_paper(user, quiz: Quiz, now: datetime,
             "source": question.source,
             "is_marked": False,
         })
-    dialect_insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    dialect_insert = postgresql_insert if dialect_name() == "postgresql" else sqlite_insert
     # ON CONFLICT DO NOTHING: when another request opened an attempt for this user and quiz at
     # the same moment (the one-in-progress index), no row comes back and that attempt is resumed.
     attempt = db.session.scalar(
@@ -259,7 +259,7 @@ def save_answer(attempt_id: int, user_id: int, question_id: int, selected: list[
     chosen = sorted(set(selected))
     params = {"attempt_id": attempt_id, "user_id": user_id, "question_id": question_id}
     if len(chosen) == len(selected) and (not chosen or chosen[0] >= 0):
-        upsert = _ANSWER_UPSERTS[db.session.get_bind().dialect.name]
+        upsert = _ANSWER_UPSERTS[dialect_name()]
         # Core execution: a plain statement needs none of the ORM's per-execution work
         with single_statement() as connection:
             deadline = connection.execute(upsert, {

@@ -27,6 +27,7 @@ from datetime import datetime
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import dialect_name
 from ..extensions import db
 from ..models import (
     FINAL_STATUSES,
@@ -47,7 +48,7 @@ RIGHTS_TO_LEAVE = 2
 
 
 def _insert(model):
-    dialect = db.session.get_bind().dialect.name
+    dialect = dialect_name()
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
