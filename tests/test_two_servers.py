@@ -156,6 +156,7 @@ def check_a_quiz_started_on_one_server_continues_on_the_other_when_the_first_is_
 
     acknowledged: dict[tuple[int, int], int] = {}  # (attempt, question) -> the last choice that got a 200
     failures: list[tuple[int, str]] = []
+    cut_mid_response: list[str] = []
     lock = threading.Lock()
     saves = [0]
     killed = threading.Event()
@@ -171,6 +172,14 @@ def check_a_quiz_started_on_one_server_continues_on_the_other_when_the_first_is_
                     try:
                         response = browser.put_json(nginx, path, {"selected": [choice]})
                         status = response.status_code
+                    except requests.exceptions.ChunkedEncodingError as error:
+                        # Killed between writing a response's headers and its body: nginx had passed
+                        # the headers on and can no longer retry elsewhere.  The page sees a network
+                        # error and saves again, as here; only saves in flight at the kill can.
+                        with lock:
+                            cut_mid_response.append(str(error)[:200])
+                        time.sleep(0.2)
+                        continue
                     except requests.RequestException as error:
                         status, response = 0, error
                     if status == 200:
@@ -206,8 +215,11 @@ def check_a_quiz_started_on_one_server_continues_on_the_other_when_the_first_is_
         assert browser.get(nginx, f"/attempts/{attempt_id}/result").status_code == 200
 
     # No save ever failed as the page sees it: nginx passed the idempotent PUTs that were in
-    # flight on server 1, and those it could not connect to, to server 2.
+    # flight on server 1, and those it could not connect to, to server 2.  The one exception is
+    # a save whose response server 1 had begun (headers sent, body not) when it was killed: the
+    # page retries it like any network error, and it was acknowledged above.
     assert not failures, failures[:5]
+    assert len(cut_mid_response) <= EMPLOYEES, cut_mid_response[:5]  # at most one in flight per employee
     log = deployment.access_log()
     saves_seen = [(status, upstream) for method, _path, status, upstream in log if method == "PUT"]
     first_port, second_port = (f"127.0.0.1:{port}" for port in deployment.ports)
